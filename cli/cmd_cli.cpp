@@ -1,0 +1,41 @@
+// Parsing and dispatch, with the exit-code contract: 0 success, 1 a finding,
+// 2 bad usage or input (one line naming the problem), 3 internal failure.
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "harness/errors.h"
+
+namespace bb {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"backup-bench: what happens when you back up a live SQLite database", "backup-bench"};
+  app.require_subcommand(1);
+  Action action;
+  add_run_command(app, action);
+  add_backup_command(app, action);
+  add_validate_command(app, action);
+  add_holders_command(app, action);
+  add_list_command(app, action);
+  add_worker_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "backup-bench: {}\n", e.what());
+    return 2;
+  }
+  try {
+    return action ? action() : 2;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "backup-bench: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "backup-bench: internal error: {}\n", e.what());
+    return 3;
+  }
+}
+
+}  // namespace bb

@@ -1,0 +1,64 @@
+// `backup-bench list` and `backup-bench holders`.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "harness/errors.h"
+#include "harness/holders.h"
+#include "harness/scenario.h"
+#include "strategies/strategy.h"
+#include "workloads/workload.h"
+
+namespace bb {
+namespace {
+
+int list(const std::string& what) {
+  if (what == "strategies") {
+    for (auto& s : strategies()) {
+      fmt::print("{}\n    {}\n    safe: {}\n", s.name, s.description, s.safety_note);
+      for (auto& p : s.params)
+        fmt::print("    --opt {}={}   {}{}\n", p.name, p.default_value, p.help,
+                   p.choices.empty() ? "" : fmt::format(" ({})", fmt::join(p.choices, "|")));
+    }
+  } else if (what == "workloads") {
+    for (auto& w : workloads()) fmt::print("{:<10} {}\n", w.name, w.description);
+  } else if (what == "presets") {
+    for (auto& n : preset_names()) {
+      Scenario s = load_preset(n);
+      fmt::print("{:<10} {}\n", n, s.description);
+    }
+  } else if (what == "options") {
+    for (auto& o : scenario_options()) fmt::print("{:<20} {} (default: {})\n", o.key, o.help, o.default_text);
+  }
+  return 0;
+}
+
+int holders(const std::string& db) {
+  if (!std::filesystem::exists(db)) throw UsageError(fmt::format("database {} does not exist", db));
+  auto hs = find_holders(db);
+  if (hs.empty()) fmt::print("no process holds {} open\n", db);
+  for (auto& h : hs) fmt::print("{:>7}  {:<10}  {}  {}\n", h.pid, h.access, h.file, h.command);
+  return 0;
+}
+
+}  // namespace
+
+void add_list_command(CLI::App& app, Action& action) {
+  auto what = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("list", "list strategies, workloads, presets or scenario options");
+  cmd->add_option("WHAT", *what, "strategies|workloads|presets|options")
+      ->required()
+      ->check(CLI::IsMember({"strategies", "workloads", "presets", "options"}));
+  cmd->callback([what, &action] { action = [what] { return list(*what); }; });
+}
+
+void add_holders_command(CLI::App& app, Action& action) {
+  auto db = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("holders", "list the processes that have a database (or its -wal/-journal/-shm) open");
+  cmd->add_option("DB", *db, "database file")->required();
+  cmd->callback([db, &action] { action = [db] { return holders(*db); }; });
+}
+
+}  // namespace bb

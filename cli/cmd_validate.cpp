@@ -1,0 +1,56 @@
+// `backup-bench validate`: a JSON verdict for one snapshot.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "harness/errors.h"
+#include "validation/validator.h"
+#include "workloads/workload.h"
+
+namespace fs = std::filesystem;
+
+namespace bb {
+namespace {
+
+struct ValidateFlags {
+  std::string workload = "ledger", snapshot;
+  std::optional<int64_t> min, max;
+  bool quick = false;
+};
+
+int run(const ValidateFlags& f) {
+  if (!fs::exists(f.snapshot)) throw UsageError(fmt::format("snapshot {} does not exist", f.snapshot));
+  if (fs::is_directory(f.snapshot)) throw UsageError(fmt::format("snapshot {} is a directory", f.snapshot));
+  std::unique_ptr<Workload> w;
+  if (f.workload != "none") {
+    auto info = find_workload(f.workload);
+    if (!info) throw UsageError(fmt::format("unknown workload '{}' (see: backup-bench list workloads)", f.workload));
+    w = info->make();
+  }
+  if (f.min && f.max && *f.min > *f.max)
+    throw UsageError(fmt::format("--committed-min {} is above --committed-max {}", *f.min, *f.max));
+  Verdict v = validate_snapshot(f.snapshot, w.get(), {f.min, f.max}, {f.quick});
+  auto j = to_json(v);
+  j["snapshot"] = f.snapshot;
+  j["workload"] = f.workload;
+  fmt::print("{}\n", j.dump(2));
+  return v.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, Action& action) {
+  auto f = std::make_shared<ValidateFlags>();
+  auto* cmd = app.add_subcommand("validate", "check a snapshot: integrity, invariants, freshness; prints a JSON verdict");
+  cmd->add_option("--workload", f->workload, "workload whose invariants to check, or 'none' for integrity only");
+  cmd->add_option("--committed-min", f->min, "commits that returned before the backup started")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--committed-max", f->max, "transactions begun before the backup ended")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--quick", f->quick, "PRAGMA quick_check instead of integrity_check (large files)");
+  cmd->add_option("SNAPSHOT", f->snapshot, "the database file to check")->required();
+  cmd->callback([f, &action] { action = [f] { return run(*f); }; });
+}
+
+}  // namespace bb

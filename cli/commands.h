@@ -1,0 +1,21 @@
+// Each subcommand lives in its own cli/cmd_*.cpp and adds itself to the app here;
+// when CLI11 selects it, it stores the action main() runs.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace bb {
+
+using Action = std::function<int()>;
+
+void add_run_command(CLI::App& app, Action& action);
+void add_backup_command(CLI::App& app, Action& action);
+void add_validate_command(CLI::App& app, Action& action);
+void add_holders_command(CLI::App& app, Action& action);
+void add_list_command(CLI::App& app, Action& action);
+void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
+
+// Runs the CLI (main() and tests): parse, dispatch, map errors to exit codes.
+int run_cli(int argc, char** argv);
+
+}  // namespace bb

@@ -1,0 +1,76 @@
+// fork + exec of our own binary, with the child tied to the parent's lifetime.
+#include "harness/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace bb {
+
+std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const SpawnOptions& opt) {
+  std::vector<std::string> all{exe};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    if (opt.die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+    }
+    if (!opt.stdout_path.empty()) {
+      int fd = open(opt.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd >= 0) dup2(fd, 1);
+    }
+    signal(SIGINT, SIG_IGN);  // Ctrl-C goes to the driver, which stops us in order
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+static ExitStatus decode(int st) {
+  ExitStatus s;
+  if (WIFEXITED(st)) s.code = WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) {
+    s.signal = WTERMSIG(st);
+    s.code = 128 + s.signal;
+  }
+  return s;
+}
+
+std::optional<ExitStatus> try_wait(pid_t pid) {
+  int st = 0;
+  pid_t r = waitpid(pid, &st, WNOHANG);
+  if (r == pid) return decode(st);
+  if (r < 0 && errno == ECHILD) return ExitStatus{127, 0};
+  return std::nullopt;
+}
+
+ExitStatus wait_for(pid_t pid) {
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0) {
+    if (errno != EINTR) return ExitStatus{127, 0};
+  }
+  return decode(st);
+}
+
+ExitStatus kill_and_wait(pid_t pid) {
+  kill(pid, SIGKILL);
+  return wait_for(pid);
+}
+
+}  // namespace bb

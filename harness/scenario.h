@@ -1,0 +1,83 @@
+// A scenario: the declarative description of one experiment, loaded from a TOML
+// file in scenarios/ (a [global] table of options plus [[strategy]] variants) and
+// overridden from the command line. Every option is declared once, with its help
+// and default, in the option table (scenario.cpp); files and flags both use it.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "strategies/strategy.h"
+
+namespace bb {
+
+struct StrategyVariant {
+  std::string name;   // registered strategy name
+  std::string label;  // how results name it (defaults to name)
+  Params params;      // as given; defaults are filled when the trial runs
+};
+
+struct Scenario {
+  std::string name = "custom";
+  std::string description;
+  std::string workload = "ledger";
+  std::vector<std::string> modes{"wal", "delete"};
+  std::vector<StrategyVariant> strategies{{"online", "online", {}}};
+  std::vector<int64_t> db_mb{16};
+  std::vector<int64_t> writers{2};
+  int64_t readers = 1;
+  double rate = 0;  // per-writer transactions/s; 0 = closed loop
+  int64_t repeat = 1;
+  int64_t seed = 1;
+  int64_t page_size = 4096;
+  std::string synchronous = "NORMAL";
+  int64_t wal_autocheckpoint = 1000;
+  int64_t busy_timeout_ms = 5000;
+  double warmup_s = 0.5;
+  double baseline_s = 2;
+  double backup_timeout_s = 30;
+  double cooldown_s = 0.5;
+};
+
+struct OptionDef {
+  std::string key;
+  std::string help;
+  std::string default_text;
+};
+// The option table, for help texts and `list options`.
+std::vector<OptionDef> scenario_options();
+
+// Sets option `key` from its values (one for scalars, several for lists). Throws
+// UsageError naming the key and the bad value.
+void set_option(Scenario& s, const std::string& key, const std::vector<std::string>& values);
+
+// Loads a scenario file. Errors name the file, line and key (UsageError).
+Scenario load_scenario_file(const std::string& path);
+// Presets are scenario files shipped in scenarios/.
+std::string scenarios_dir();
+std::vector<std::string> preset_names();
+Scenario load_preset(const std::string& name);
+
+// Replaces the strategy list from a comma list of names ("all" = every strategy).
+void set_strategies(Scenario& s, const std::string& list);
+
+nlohmann::json to_json(const Scenario& s);
+
+// One cell of the matrix: what a trial runs.
+struct Cell {
+  int index = 0;
+  std::string mode;
+  StrategyVariant strategy;
+  int64_t db_mb = 0;
+  int64_t writers = 0;
+  int repetition = 0;
+  uint64_t seed = 0;  // derived from the scenario seed and the cell's identity
+};
+
+// Expands the matrix: modes x strategies x sizes x writer counts x repetitions.
+std::vector<Cell> expand(const Scenario& s);
+// Every N-th cell starting at K (0 <= K < N).
+std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n);
+
+}  // namespace bb

@@ -1,0 +1,58 @@
+// Test helpers.
+#include "tests/test_support.h"
+
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace bb::test {
+
+static std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+CmdResult run_sh(const std::string& cmd) {
+  TempDir t;
+  std::string full = fmt::format("{} >{} 2>{} </dev/null", cmd, t / "out", t / "err");
+  int st = system(full.c_str());
+  CmdResult r;
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = read_file(t / "out");
+  r.err = read_file(t / "err");
+  return r;
+}
+
+CmdResult run_bb(const std::vector<std::string>& args) {
+  std::string cmd = quote(BB_BINARY);
+  for (auto& a : args) cmd += " " + quote(a);
+  return run_sh(cmd);
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "bbtest-XXXXXX").string();
+  path_ = mkdtemp(tmpl.data());
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string test_data(const std::string& name) { return std::string(BB_TEST_DATA) + "/" + name; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace bb::test

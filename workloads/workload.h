@@ -1,0 +1,79 @@
+// A workload: schema and population, one writer transaction, one reader
+// transaction, and the invariants every consistent snapshot satisfies. Timing is
+// not the workload's business: the worker loop timestamps around run().
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness/sqlite_db.h"
+
+namespace bb {
+
+using Rng = std::mt19937_64;
+
+struct PopulateParams {
+  int64_t db_bytes = 16 << 20;  // approximate size to reach
+  uint64_t seed = 1;
+};
+
+// One writer transaction. run() returns the committed transaction's sequence
+// number. On SQLITE_BUSY/LOCKED it rolls back and rethrows (the caller retries).
+class WriterTx {
+ public:
+  virtual ~WriterTx() = default;
+  virtual int64_t run(Rng& rng) = 0;
+};
+
+// One read transaction; throws InvariantBroken when it sees an impossible state
+// (a harness bug, since readers only ever see committed snapshots).
+class ReaderTx {
+ public:
+  virtual ~ReaderTx() = default;
+  virtual void run(Rng& rng) = 0;
+};
+
+struct InvariantBroken : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The workload's verdict on a snapshot: named checks, the last committed seq it
+// holds, and what exactly is wrong.
+struct InvariantReport {
+  std::vector<std::pair<std::string, bool>> checks;  // e.g. balance_sum, seq_gapless, replay
+  int64_t last_seq = 0;
+  std::string detail;  // empty when every check holds
+  bool ok() const {
+    for (auto& c : checks)
+      if (!c.second) return false;
+    return true;
+  }
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  // Creates the schema and initial rows in an empty database (pragmas already set).
+  virtual void populate(Db& db, const PopulateParams& p) = 0;
+  virtual std::unique_ptr<WriterTx> writer(Db& db, int worker) = 0;
+  virtual std::unique_ptr<ReaderTx> reader(Db& db, int worker) = 0;
+  // Checks the invariants on a snapshot. Streams (constant memory in the number of
+  // rows). Throws SqliteError when the snapshot cannot be read.
+  virtual InvariantReport check(Db& db) = 0;
+};
+
+struct WorkloadInfo {
+  std::string name;
+  std::string description;
+  std::function<std::unique_ptr<Workload>()> make;
+};
+
+// Registration: one line in each workload's file.
+bool register_workload(WorkloadInfo info);
+const std::vector<WorkloadInfo>& workloads();
+const WorkloadInfo* find_workload(const std::string& name);
+
+}  // namespace bb
