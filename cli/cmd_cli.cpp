@@ -17,6 +17,7 @@ int run_cli(int argc, char** argv) {
   add_holders_command(app, action);
   add_list_command(app, action);
   add_worker_command(app, action);
+  add_copy_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

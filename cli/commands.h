@@ -14,6 +14,7 @@ void add_validate_command(CLI::App& app, Action& action);
 void add_holders_command(CLI::App& app, Action& action);
 void add_list_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
+void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
 
 // Runs the CLI (main() and tests): parse, dispatch, map errors to exit codes.
 int run_cli(int argc, char** argv);
