@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "workloads/workload.h"
+#include "workloads/ledger.h"
 
 namespace bb {
 namespace {
@@ -16,9 +16,10 @@ constexpr int kRowOverheadBytes = 40;  // rough b-tree cost per account row
 
 class LedgerWriter : public WriterTx {
  public:
-  LedgerWriter(Db& db, int worker)
+  LedgerWriter(Db& db, int worker, int per_tx)
       : db_(db),
         worker_(worker),
+        per_tx_(per_tx),
         accounts_(db.query_int("SELECT accounts FROM ledger_meta")),
         begin_(db, "BEGIN IMMEDIATE"),
         next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM transfers"),
@@ -28,21 +29,24 @@ class LedgerWriter : public WriterTx {
         commit_(db, "COMMIT"),
         rollback_(db, "ROLLBACK") {}
 
+  // One transaction of per_tx_ transfers with consecutive seqs; returns the last.
   int64_t run(Rng& rng) override {
-    int64_t src = int64_t(rng() % uint64_t(accounts_)) + 1;
-    int64_t dst = int64_t(rng() % uint64_t(accounts_ - 1)) + 1;
-    if (dst >= src) ++dst;  // distinct accounts
-    int64_t amount = int64_t(rng() % 100) + 1;
     try {
       begin_.run();
       next_seq_.step();
       int64_t seq = next_seq_.col_int(0);
       next_seq_.reset();
-      debit_.bind(1, amount).bind(2, kPayloadBytes).bind(3, src).run();
-      credit_.bind(1, amount).bind(2, kPayloadBytes).bind(3, dst).run();
-      insert_.bind(1, seq).bind(2, worker_).bind(3, src).bind(4, dst).bind(5, amount).run();
+      for (int i = 0; i < per_tx_; ++i, ++seq) {
+        int64_t src = int64_t(rng() % uint64_t(accounts_)) + 1;
+        int64_t dst = int64_t(rng() % uint64_t(accounts_ - 1)) + 1;
+        if (dst >= src) ++dst;  // distinct accounts
+        int64_t amount = int64_t(rng() % 100) + 1;
+        debit_.bind(1, amount).bind(2, kPayloadBytes).bind(3, src).run();
+        credit_.bind(1, amount).bind(2, kPayloadBytes).bind(3, dst).run();
+        insert_.bind(1, seq).bind(2, worker_).bind(3, src).bind(4, dst).bind(5, amount).run();
+      }
       commit_.run();
-      return seq;
+      return seq - 1;
     } catch (const SqliteError&) {
       if (!sqlite3_get_autocommit(db_.get())) rollback_.run();
       throw;
@@ -52,6 +56,7 @@ class LedgerWriter : public WriterTx {
  private:
   Db& db_;
   int worker_;
+  int per_tx_;
   int64_t accounts_;
   Stmt begin_, next_seq_, debit_, credit_, insert_, commit_, rollback_;
 };
@@ -92,6 +97,8 @@ class LedgerReader : public ReaderTx {
 
 class Ledger : public Workload {
  public:
+  explicit Ledger(int per_tx) : per_tx_(per_tx) {}
+
   void populate(Db& db, const PopulateParams& p) override {
     int64_t n = std::max<int64_t>(2, p.db_bytes / (kPayloadBytes + kRowOverheadBytes));
     db.exec(R"(
@@ -109,7 +116,7 @@ class Ledger : public Workload {
   }
 
   std::unique_ptr<WriterTx> writer(Db& db, int worker) override {
-    return std::make_unique<LedgerWriter>(db, worker);
+    return std::make_unique<LedgerWriter>(db, worker, per_tx_);
   }
   std::unique_ptr<ReaderTx> reader(Db& db, int) override { return std::make_unique<LedgerReader>(db); }
 
@@ -166,11 +173,17 @@ class Ledger : public Workload {
     r.detail = fmt::format("{}", fmt::join(problems, "; "));
     return r;
   }
+
+ private:
+  int per_tx_;
 };
 
 const bool registered = register_workload(
-    {"ledger", "accounts and gapless transfers; checks balance sum, seq 1..k, replay",
-     [] { return std::make_unique<Ledger>(); }});
+    {"ledger", "accounts and gapless transfers, one per transaction; checks balance sum, seq 1..k, replay",
+     [] { return make_ledger(1); }});
 
 }  // namespace
+
+std::unique_ptr<Workload> make_ledger(int transfers_per_tx) { return std::make_unique<Ledger>(transfers_per_tx); }
+
 }  // namespace bb

@@ -16,6 +16,7 @@ struct LedgerDb {
 
   explicit LedgerDb(int transfers) {
     db = Db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.exec("PRAGMA synchronous = OFF");
     w->populate(db, {64 << 10, 1});
     auto tx = w->writer(db, 0);
     Rng rng(7);

@@ -1,0 +1,126 @@
+// `append`: insert-only growth, so the database grows while the backup runs.
+// Invariants: event seq 1..k without gaps; the running totals row matches the
+// events present (count and bytes); every payload has its recorded size.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "workloads/workload.h"
+
+namespace bb {
+namespace {
+
+constexpr int kPopulatePayload = 1000;
+
+class AppendWriter : public WriterTx {
+ public:
+  AppendWriter(Db& db, int worker)
+      : db_(db),
+        worker_(worker),
+        begin_(db, "BEGIN IMMEDIATE"),
+        next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM events"),
+        insert_(db, "INSERT INTO events(seq, writer, size, payload) VALUES (?1, ?2, ?3, randomblob(?3))"),
+        totals_(db, "UPDATE append_meta SET rows = rows + 1, bytes = bytes + ?1"),
+        commit_(db, "COMMIT"),
+        rollback_(db, "ROLLBACK") {}
+
+  int64_t run(Rng& rng) override {
+    int64_t size = 500 + int64_t(rng() % 3500);
+    try {
+      begin_.run();
+      next_seq_.step();
+      int64_t seq = next_seq_.col_int(0);
+      next_seq_.reset();
+      insert_.bind(1, seq).bind(2, worker_).bind(3, size).run();
+      totals_.bind(1, size).run();
+      commit_.run();
+      return seq;
+    } catch (const SqliteError&) {
+      if (!sqlite3_get_autocommit(db_.get())) rollback_.run();
+      throw;
+    }
+  }
+
+ private:
+  Db& db_;
+  int worker_;
+  Stmt begin_, next_seq_, insert_, totals_, commit_, rollback_;
+};
+
+class AppendReader : public ReaderTx {
+ public:
+  explicit AppendReader(Db& db)
+      : db_(db),
+        begin_(db, "BEGIN"),
+        check_(db, "SELECT (SELECT count(*) FROM events) = rows AND (SELECT sum(size) FROM events) = bytes "
+                   "FROM append_meta"),
+        commit_(db, "COMMIT") {}
+
+  void run(Rng&) override {
+    begin_.run();
+    try {
+      check_.step();
+      bool ok = check_.col_int(0) == 1;
+      check_.reset();
+      commit_.run();
+      if (!ok) throw InvariantBroken("reader saw events that do not match append_meta's totals");
+    } catch (const SqliteError&) {
+      if (!sqlite3_get_autocommit(db_.get())) db_.exec("ROLLBACK");
+      throw;
+    }
+  }
+
+ private:
+  Db& db_;
+  Stmt begin_, check_, commit_;
+};
+
+class Append : public Workload {
+ public:
+  void populate(Db& db, const PopulateParams& p) override {
+    int64_t n = std::max<int64_t>(1, p.db_bytes / (kPopulatePayload + 40));
+    db.exec(R"(
+      CREATE TABLE append_meta(rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
+      CREATE TABLE events(seq INTEGER PRIMARY KEY, writer INTEGER NOT NULL, size INTEGER NOT NULL,
+                          payload BLOB NOT NULL);)");
+    db.exec("BEGIN");
+    db.exec(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {0}) "
+                        "INSERT INTO events SELECT i, -1, {1}, randomblob({1}) FROM n",
+                        n, kPopulatePayload));
+    db.exec(fmt::format("INSERT INTO append_meta VALUES ({}, {})", n, n * kPopulatePayload));
+    db.exec("COMMIT");
+  }
+
+  std::unique_ptr<WriterTx> writer(Db& db, int worker) override { return std::make_unique<AppendWriter>(db, worker); }
+  std::unique_ptr<ReaderTx> reader(Db& db, int) override { return std::make_unique<AppendReader>(db); }
+
+  InvariantReport check(Db& db) override {
+    InvariantReport r;
+    std::vector<std::string> problems;
+    Stmt st(db, "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0), coalesce(sum(size), 0), "
+                "coalesce(sum(length(payload) != size), 0) FROM events");
+    st.step();
+    int64_t count = st.col_int(0), lo = st.col_int(1), hi = st.col_int(2), bytes = st.col_int(3),
+            bad_sizes = st.col_int(4);
+    Stmt meta(db, "SELECT rows, bytes FROM append_meta");
+    if (!meta.step()) throw InvariantBroken("append_meta is empty");
+    int64_t mrows = meta.col_int(0), mbytes = meta.col_int(1);
+    r.last_seq = hi;
+    bool gapless = count == hi && (count == 0 || lo == 1);
+    if (!gapless) problems.push_back(fmt::format("events seq not gapless: {} rows, seq {}..{}", count, lo, hi));
+    bool totals = count == mrows && bytes == mbytes;
+    if (!totals)
+      problems.push_back(fmt::format("totals: {} events of {} bytes, append_meta says {} of {}", count, bytes,
+                                     mrows, mbytes));
+    if (bad_sizes) problems.push_back(fmt::format("{} events whose payload is not their recorded size", bad_sizes));
+    r.checks = {{"seq_gapless", gapless}, {"totals", totals}, {"payload_sizes", bad_sizes == 0}};
+    r.detail = fmt::format("{}", fmt::join(problems, "; "));
+    return r;
+  }
+};
+
+const bool registered = register_workload(
+    {"append", "insert-only growth (the database grows during the backup); checks seq 1..k, totals, sizes",
+     [] { return std::make_unique<Append>(); }});
+
+}  // namespace
+}  // namespace bb
