@@ -34,6 +34,7 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const 
     if (!opt.stdout_path.empty()) {
       int fd = open(opt.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd >= 0) dup2(fd, 1);
+      if (fd >= 0 && opt.stderr_too) dup2(fd, 2);
     }
     signal(SIGINT, SIG_IGN);  // Ctrl-C goes to the driver, which stops us in order
     execv(exe.c_str(), argv.data());

@@ -14,6 +14,7 @@ std::string self_exe();
 
 struct SpawnOptions {
   std::string stdout_path;  // empty: inherit
+  bool stderr_too = false;  // send stderr to stdout_path as well
   bool die_with_parent = true;
 };
 

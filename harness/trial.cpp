@@ -168,7 +168,7 @@ nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) 
   bargs.insert(bargs.end(), {db, snapshot});
   st.phase = int(Phase::kBackup);
   const int64_t spawned = now_ns();
-  pid_t bpid = spawn(exe, bargs, {.stdout_path = dir + "/backup.log"});
+  pid_t bpid = spawn(exe, bargs, {.stdout_path = dir + "/backup.log", .stderr_too = true});
   children.pids.push_back(bpid);
   auto ex = mon.run_until(spawned + s_to_ns(s.backup_timeout_s), bpid, info->name);
   int64_t ended = now_ns();
@@ -176,6 +176,9 @@ nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) 
   if (timed_out) {
     kill_and_wait(bpid);
     ended = now_ns();
+    // A killed backup leaves its temporary file (never the destination) behind.
+    for (auto& e : fs::directory_iterator(dir))
+      if (e.path().filename().string().rfind(".snapshot.db.partial-", 0) == 0) fs::remove(e.path());
   }
   children.forget(bpid);
   const BackupProgress& bp = st.backup;
