@@ -1,4 +1,5 @@
-// `backup-bench validate`: a JSON verdict for one snapshot.
+// `backup-bench validate`: a JSON verdict for one snapshot. Exit 0 when OK, 1 for
+// any other verdict, 2 when the snapshot path or the flags are bad input.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -20,8 +21,15 @@ struct ValidateFlags {
 };
 
 int run(const ValidateFlags& f) {
-  if (!fs::exists(f.snapshot)) throw UsageError(fmt::format("snapshot {} does not exist", f.snapshot));
-  if (fs::is_directory(f.snapshot)) throw UsageError(fmt::format("snapshot {} is a directory", f.snapshot));
+  // Bad input, not a verdict: a path that is missing or not a regular file (a
+  // directory, a FIFO that would block the first read, a device).
+  std::error_code ec;
+  auto st = fs::status(f.snapshot, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw UsageError(fmt::format("snapshot {} cannot be examined: {}", f.snapshot, ec.message()));
+  if (!fs::exists(st)) throw UsageError(fmt::format("snapshot {} does not exist", f.snapshot));
+  if (fs::is_directory(st)) throw UsageError(fmt::format("snapshot {} is a directory, not a database file", f.snapshot));
+  if (!fs::is_regular_file(st)) throw UsageError(fmt::format("snapshot {} is not a regular file", f.snapshot));
   std::unique_ptr<Workload> w;
   if (f.workload != "none") {
     auto info = find_workload(f.workload);
@@ -34,6 +42,7 @@ int run(const ValidateFlags& f) {
   auto j = to_json(v);
   j["snapshot"] = f.snapshot;
   j["workload"] = f.workload;
+  j["integrity_pragma"] = f.quick ? "quick_check" : "integrity_check";
   fmt::print("{}\n", j.dump(2));
   return v.ok() ? 0 : 1;
 }

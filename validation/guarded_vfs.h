@@ -1,0 +1,34 @@
+// A guarded SQLite VFS for opening untrusted snapshots. It wraps the default VFS
+// and lets a connection touch only the snapshots currently being validated and
+// their sidecars (-wal, -shm, -journal) plus anonymous temporary files.
+//
+// Why: the validator opens a snapshot read-write so SQLite recovers a -wal or a
+// hot -journal beside it, as a restore would. A hot journal may name a
+// super-journal (multi-database commit) anywhere on the filesystem, and plain
+// SQLite then reads that file and may delete it (pager_delsuper). Through this
+// VFS every other path looks absent and cannot be opened or deleted, which is
+// also what a restore on another machine would see.
+#pragma once
+#include <string>
+
+namespace bb {
+
+// Name of the VFS to open snapshots with (registered on first use, not default).
+const char* guarded_vfs_name();
+
+// While an instance lives, `path` and its sidecars are reachable through the
+// guarded VFS. `uri()` is the URI to open it with (needs SQLITE_OPEN_URI).
+class GuardedPath {
+ public:
+  explicit GuardedPath(const std::string& path);
+  ~GuardedPath();
+  GuardedPath(const GuardedPath&) = delete;
+  GuardedPath& operator=(const GuardedPath&) = delete;
+  const std::string& uri() const { return uri_; }
+
+ private:
+  std::string full_;  // as the VFS names it (xFullPathname)
+  std::string uri_;
+};
+
+}  // namespace bb
