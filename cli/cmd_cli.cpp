@@ -16,6 +16,8 @@ int run_cli(int argc, char** argv) {
   add_validate_command(app, action);
   add_holders_command(app, action);
   add_list_command(app, action);
+  add_report_command(app, action);
+  add_compare_command(app, action);
   add_worker_command(app, action);
   add_copy_command(app, action);
   try {

@@ -13,6 +13,8 @@ void add_backup_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_holders_command(CLI::App& app, Action& action);
 void add_list_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
+void add_compare_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
 void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
 
