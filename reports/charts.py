@@ -71,8 +71,9 @@ class Charts:
                 bs, be = ev["backup_start_ms"], ev["backup_end_ms"]
                 xs = [(c[0] - bs) / 1000 for c in s["commits"]]
                 ys = [max(c[1], 1e-3) for c in s["commits"]]
-                ax.axvspan(0, max((be - bs) / 1000, 0.002), color="#e53935", alpha=0.18, lw=0,
-                           label="backup window")
+                ax.axvspan(0, (be - bs) / 1000, color="#e53935", alpha=0.18, lw=0, label="backup window")
+                for edge in (0, (be - bs) / 1000):  # edges keep a window of a few ms visible
+                    ax.axvline(edge, color="#e53935", lw=0.8, alpha=0.8)
                 ax.scatter(xs, ys, s=3, color=self.colour(lab), alpha=0.6, lw=0, label="commit (response time)")
                 ax.set_yscale("log")
                 v = D.verdict(t)
@@ -116,14 +117,14 @@ class Charts:
         ax.set_ylabel(ylabel)
         # Log only when the values span orders of magnitude; bars on a short log axis mislead.
         lo, hi = self._span(metric)
-        if log and any_data and lo > 0 and hi / lo > 30:
+        if log and any_data and lo > 0 and hi / lo > 50:
             ax.set_yscale("log")
         else:
             ax.set_ylim(bottom=0)
         return any_data
 
     def _span(self, metric):
-        v = [x for ts in self.groups.values() for x in D.values(ts, metric)]
+        v = [x for ts in self.groups.values() for x in D.values(ts, metric) if x > 0]
         return (min(v), max(v)) if v else (0, 0)
 
     def _mode_legend(self, extra=()):

@@ -12,9 +12,14 @@ def _of(trials, strategy):
 
 
 def _by_mode(trials):
+    """{mode: trials}; a labelled variant of the strategy gets its own entry
+    ("wal · exclusive-copy-inprocess")."""
     out = {}
     for t in trials:
-        out.setdefault(t.get("mode", "?"), []).append(t)
+        key = t.get("mode", "?")
+        if t.get("label", t.get("strategy")) != t.get("strategy"):
+            key += " · " + t["label"]
+        out.setdefault(key, []).append(t)
     return out
 
 
@@ -206,18 +211,19 @@ def claim_exclusive_efficiency(trials):
     ex = [t for t in _of(trials, "exclusive-copy") if t.get("db_mb", 0) == largest]
     on = [t for t in _of(trials, "online") if t.get("db_mb", 0) == largest]
     exm, onm = _by_mode(ex), _by_mode(on)
-    for mode in exm:
+    for key in exm:
+        mode = key.split(" · ")[0]  # a variant of exclusive-copy is compared with plain online
         if mode not in onm:
             continue
-        de, do = D.median(D.values(exm[mode], "backup/duration_s")), D.median(D.values(onm[mode], "backup/duration_s"))
-        se, so = (D.median(D.values(exm[mode], "writers/max_stall_ms")),
+        de, do = D.median(D.values(exm[key], "backup/duration_s")), D.median(D.values(onm[mode], "backup/duration_s"))
+        se, so = (D.median(D.values(exm[key], "writers/max_stall_ms")),
                   D.median(D.values(onm[mode], "writers/max_stall_ms")))
         if not de or not do:
             continue
         ratio = de / do
         st = SUPPORTED if ratio > 1.1 else REFUTED if ratio < 0.9 else MIXED
         per_mode.append(st)
-        ev.append(f"[{st}] {mode}, {largest} MB: exclusive-copy {_fmt_s(de)} vs online {_fmt_s(do)} "
+        ev.append(f"[{st}] {key}, {largest} MB: exclusive-copy {_fmt_s(de)} vs online {_fmt_s(do)} "
                   f"({ratio:.2f}×); longest writer stall {_fmt_ms(se)} vs {_fmt_ms(so)}")
     if per_mode and largest < 256:
         ev.append(f"the largest database measured is {largest} MB; run the scaling preset for 'large'")
@@ -227,7 +233,8 @@ def claim_exclusive_efficiency(trials):
 def claim_cli_backup(trials):
     per_mode, ev = [], []
     on = _by_mode(_of(trials, "online"))
-    for mode, ts in _by_mode(_of(trials, "cli-backup")).items():
+    for key, ts in _by_mode(_of(trials, "cli-backup")).items():
+        mode = key.split(" · ")[0]
         if mode not in on:
             continue
         kc = _flow_evidence(mode, ts)[0]
@@ -236,7 +243,7 @@ def claim_cli_backup(trials):
         all_ok = _verdict_counts(ts).get("OK", 0) == len(ts)
         st = SUPPORTED if same_flow and all_ok else MIXED
         per_mode.append(st)
-        ev.append(f"[{st}] {mode}: cli-backup verdicts {_vstr(_verdict_counts(ts))}, writers "
+        ev.append(f"[{st}] {key}: cli-backup verdicts {_vstr(_verdict_counts(ts))}, writers "
                   f"{max(kc, key=kc.get)}, {_fmt_s(D.median(D.values(ts, 'backup/duration_s')))}; online writers "
                   f"{max(ko, key=ko.get)}, {_fmt_s(D.median(D.values(on[mode], 'backup/duration_s')))}")
     return _combine(per_mode), ev
