@@ -154,6 +154,11 @@ Comparison compare_runs(const nlohmann::json& base, const nlohmann::json& cur, c
   c.opts = opts;
   c.base_sqlite = base.value("sqlite_version", "?");
   c.cur_sqlite = cur.value("sqlite_version", "?");
+  for (auto* field : {"name", "db_mb", "writers", "readers", "rate", "synchronous", "page_size"}) {
+    auto b = base.value("scenario", nlohmann::json::object()).value(field, nlohmann::json());
+    auto k = cur.value("scenario", nlohmann::json::object()).value(field, nlohmann::json());
+    if (b != k) c.warnings.push_back(fmt::format("scenario {} differs: {} vs {}", field, b.dump(), k.dump()));
+  }
   // The database size joins the key only when a run has several (a scaling run).
   std::set<double> sizes;
   for (auto* r : {&base, &cur})
@@ -242,6 +247,8 @@ std::string format_comparison(const Comparison& c) {
       "         worse = beyond {}% in the bad direction; significant = Mann-Whitney U p < {} "
       "(where both sides have enough repetitions)\n\n",
       c.base_path, c.base_sqlite, c.cur_path, c.cur_sqlite, c.opts.threshold_pct, c.opts.alpha);
+  for (auto& w : c.warnings) out += "WARNING: " + w + "\n";
+  if (!c.warnings.empty()) out += "\n";
   out += fmt::format("{:<34} {:<18} {:>10} {:>10} {:>9} {:>8}  {}\n", "mode/label", "metric", "baseline",
                      "current", "change", "p", "result");
   std::vector<std::string> findings, notes;
@@ -316,6 +323,7 @@ nlohmann::json to_json(const Comparison& c) {
           {"labels", labels},
           {"only_baseline", c.only_base},
           {"only_current", c.only_cur},
+          {"warnings", c.warnings},
           {"regression", c.regression()}};
 }
 

@@ -50,6 +50,7 @@ struct Comparison {
   CompareOptions opts;
   std::vector<LabelDelta> labels;
   std::vector<std::string> only_base, only_cur;
+  std::vector<std::string> warnings;  // the runs differ in what they measured
   bool regression() const;
 };
 
