@@ -73,7 +73,7 @@ const ScaleDb& scale_db() {
     fs::create_directories(dir);
     ScaleDb s;
     s.path = (dir / fmt::format("ledger-{}mb-{}t.db", mb, transfers)).string();
-    std::string seq_file = s.path + ".seq";  // outside the snapshot's sidecar names
+    std::string seq_file = fmt::format("{}.seq", s.path);  // not one of the snapshot's sidecar names
     if (!fs::exists(s.path) || !fs::exists(seq_file)) {
       fs::remove(seq_file);
       build(s.path, mb, transfers);

@@ -205,7 +205,7 @@ TEST_F(Hostile, TouchesOnlyTheSnapshotAndItsSidecars) {
     for (int i = 0; i < 40; ++i) tx->run(rng);
     fs::create_directory(tmp_ / "snapdir");
     copy_file(src, tmp_ / "snapdir/snap.db");
-    copy_file(src + "-wal", tmp_ / "snapdir/snap.db-wal");
+    copy_file(with(src, "-wal"), tmp_ / "snapdir/snap.db-wal");
   }
   write_bytes(tmp_ / "snapdir/sibling.db", "not to be touched");
   write_bytes(tmp_ / "snapdir/snap.db.bak", "not to be touched");

@@ -35,7 +35,7 @@ inline std::string quote(const std::string& s) {
 // Runs the real binary under a time limit, so a hang fails the test (exit 124)
 // instead of stalling the suite.
 inline test::CmdResult run_validate(const std::vector<std::string>& args) {
-  std::string cmd = "timeout 60 " + quote(BB_BINARY) + " validate";
+  std::string cmd = fmt::format("timeout 60 {} validate", quote(BB_BINARY));
   for (auto& a : args) {
     cmd.push_back(' ');
     cmd.append(quote(a));
