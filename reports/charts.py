@@ -74,7 +74,7 @@ class Charts:
                 ax.axvspan(0, (be - bs) / 1000, color="#e53935", alpha=0.18, lw=0, label="backup window")
                 for edge in (0, (be - bs) / 1000):  # edges keep a window of a few ms visible
                     ax.axvline(edge, color="#e53935", lw=0.8, alpha=0.8)
-                ax.scatter(xs, ys, s=3, color=self.colour(lab), alpha=0.6, lw=0, label="commit (response time)")
+                ax.scatter(xs, ys, s=3, color=self.colour(lab), alpha=0.6, lw=0, rasterized=True)  # SVG stays small
                 ax.set_yscale("log")
                 v = D.verdict(t)
                 ax.text(0.99, 0.95, v, transform=ax.transAxes, ha="right", va="top", fontsize=9,

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
 
@@ -47,6 +49,22 @@ TEST(Report, ShardsAreMergedAndBadInputIsExit2) {
   auto notrun = run_bb({"report", d.path()});  // a folder without results.json
   EXPECT_EQ(notrun.code, 2);
   EXPECT_NE(notrun.err.find("results.json"), std::string::npos) << notrun.err;
+}
+
+TEST(Report, ARunWithSeveralDatabaseSizesGetsTheScalingChart) {
+  test::TempDir d;
+  std::filesystem::copy(test::test_data("report-fixture"), d / "run", std::filesystem::copy_options::recursive);
+  auto j = nlohmann::json::parse(test::read_file(d / "run/results.json"));
+  for (auto& t : j["trials"])
+    if (t["repetition"] == 1) t["db_mb"] = 64;  // pretend the second repetition ran on a larger database
+  std::ofstream(d / "run/results.json") << j.dump();
+  auto r = run_bb({"report", d / "run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto page = test::read_file(d / "run/report.html");
+  for (std::string f : {"scaling.png", "scaling.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(d / ("run/" + f))) << f;
+    EXPECT_NE(page.find("href=\"" + f + "\""), std::string::npos) << f;
+  }
 }
 
 }  // namespace
