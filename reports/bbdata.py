@@ -88,6 +88,12 @@ def skipped(t):
     return get(t, "backup/status") == "skipped" or get(t, "verdict/status") == "SKIPPED"
 
 
+def harness_failed(t):
+    """The trial failed in the harness (a worker died, ...), not in the strategy:
+    it says nothing about the strategy and is left out of charts and claims."""
+    return str(get(t, "verdict/detail", "")).startswith("harness error")
+
+
 def verdict(t):
     if get(t, "backup/status") == "skipped":
         return "SKIPPED"
@@ -100,7 +106,8 @@ def median(v):
 
 
 def values(trials, path):
-    return [get(t, path) for t in trials if not skipped(t) and isinstance(get(t, path), (int, float))]
+    return [get(t, path) for t in trials
+            if not skipped(t) and not harness_failed(t) and isinstance(get(t, path), (int, float))]
 
 
 def groups(trials, by_size=False):
@@ -155,7 +162,7 @@ def window_commits(s):
 
 def representative(trials):
     """The non-skipped trial with the median during-p99 (a typical repetition)."""
-    ts = [t for t in trials if not skipped(t)]
+    ts = [t for t in trials if not skipped(t) and not harness_failed(t)]
     if not ts:
         return None
     ts.sort(key=lambda t: get(t, "writers/during/p99_ms", 0) or 0)

@@ -14,7 +14,7 @@ import bbdata as D  # noqa: E402
 KNOWN = ["online", "vacuum-into", "exclusive-copy", "raw-copy", "wal-snapshot-copy", "cli-backup", "fs-snapshot"]
 PALETTE = plt.get_cmap("tab10").colors
 VERDICT_COLOURS = {"OK": "#4caf50", "STALE": "#fdd835", "INCONSISTENT": "#fb8c00", "CORRUPT": "#e53935",
-                   "FAILED": "#6a1b9a", "SKIPPED": "#bdbdbd"}
+                   "FAILED": "#6a1b9a", "SKIPPED": "#bdbdbd", "HARNESS ERROR": "#90a4ae"}
 MODE_HATCH = {0: "", 1: "//", 2: "..", 3: "xx"}
 
 plt.rcParams.update({"font.size": 10, "axes.titlesize": 10.5, "figure.titlesize": 12.5,
@@ -259,8 +259,10 @@ class Charts:
                 ts = self.groups.get((mode, lab), [])
                 counts = {}
                 for t in ts:
-                    counts[D.verdict(t)] = counts.get(D.verdict(t), 0) + 1
-                worst = next((v for v in ["CORRUPT", "INCONSISTENT", "STALE", "FAILED", "OK", "SKIPPED"]
+                    v = "HARNESS ERROR" if D.harness_failed(t) else D.verdict(t)
+                    counts[v] = counts.get(v, 0) + 1
+                order = ["CORRUPT", "INCONSISTENT", "STALE", "FAILED", "OK", "SKIPPED", "HARNESS ERROR"]
+                worst = next((v for v in order
                               if v in counts), None)
                 ax.add_patch(plt.Rectangle((j, i), 1, 1, color=VERDICT_COLOURS.get(worst, "white"), ec="white",
                                            lw=2))

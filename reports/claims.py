@@ -7,8 +7,11 @@ SUPPORTED, REFUTED, MIXED, NO_DATA = "supported", "refuted", "mixed", "no data"
 BAD = ("CORRUPT", "INCONSISTENT")
 
 
-def _of(trials, strategy):
-    return [t for t in trials if t.get("strategy") == strategy and not D.skipped(t)]
+def _of(trials, strategy, completed=False):
+    """The strategy's trials that say something about it; `completed`: only those
+    whose backup finished (for timing and blocking questions)."""
+    return [t for t in trials if t.get("strategy") == strategy and not D.skipped(t) and not D.harness_failed(t)
+            and (not completed or D.get(t, "backup/status") == "completed")]
 
 
 def _by_mode(trials):
@@ -87,7 +90,7 @@ def _combine(per_mode):
 
 def _blocking_claim(trials, strategy, blocked_supports):
     per_mode, evidence = [], []
-    for mode, ts in _by_mode(_of(trials, strategy)).items():
+    for mode, ts in _by_mode(_of(trials, strategy, completed=True)).items():
         counts, txt = _flow_evidence(mode, ts)
         # "degraded" (writers slowed, not stopped) and a split between trials are mixed.
         b, p = counts.get("blocked", 0), counts.get("proceeds", 0)
@@ -149,7 +152,7 @@ def claim_online_graceful(trials):
 
 def claim_exclusive_blocks(trials):
     per_mode, ev = [], []
-    for mode, ts in _by_mode(_of(trials, "exclusive-copy")).items():
+    for mode, ts in _by_mode(_of(trials, "exclusive-copy", completed=True)).items():
         counts, txt = _flow_evidence(mode, ts)
         judged = len(ts) - counts.get("too short", 0)
         wb = counts.get("blocked", 0) > judged / 2
@@ -208,8 +211,8 @@ def claim_fs_snapshot(trials):
 def claim_exclusive_efficiency(trials):
     largest = max((t.get("db_mb", 0) for t in trials), default=0)
     ev, per_mode = [], []
-    ex = [t for t in _of(trials, "exclusive-copy") if t.get("db_mb", 0) == largest]
-    on = [t for t in _of(trials, "online") if t.get("db_mb", 0) == largest]
+    ex = [t for t in _of(trials, "exclusive-copy", completed=True) if t.get("db_mb", 0) == largest]
+    on = [t for t in _of(trials, "online", completed=True) if t.get("db_mb", 0) == largest]
     exm, onm = _by_mode(ex), _by_mode(on)
     for key in exm:
         mode = key.split(" · ")[0]  # a variant of exclusive-copy is compared with plain online
@@ -275,6 +278,13 @@ def judge_claims(trials):
     out = []
     for subject, quote, test, fn in CLAIMS:
         st, ev = fn(trials)
+        if not ev:
+            strategy = {"VACUUM INTO": "vacuum-into", "crash-consistent snapshot": "fs-snapshot",
+                        "raw file copy": "raw-copy", "sqlite3 .backup": "cli-backup"}.get(subject)
+            present = any(t.get("strategy") in (strategy, "exclusive-copy", "online") for t in trials) \
+                if strategy is None else any(t.get("strategy") == strategy for t in trials)
+            ev = ["trials ran, but none completed a backup that can answer this (see the verdict matrix)"
+                  if present else "no trials of this strategy in the run"]
         out.append({"subject": subject, "quote": quote, "test": test, "status": st, "evidence": ev})
     return out
 
@@ -288,6 +298,9 @@ def recommend(trials):
         cands, excluded = [], []
         for (m, lab), ts in D.groups(trials).items():
             if m != mode:
+                continue
+            if any(D.harness_failed(t) for t in ts):
+                excluded.append((lab, f"{sum(map(D.harness_failed, ts))} trial(s) failed in the harness"))
                 continue
             run = [t for t in ts if not D.skipped(t)]
             if not run:

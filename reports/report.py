@@ -163,7 +163,14 @@ def main(argv):
         warn += "<p class=warn>WARNING: built without optimisation; timings are not representative.</p>"
     if len(r["_sqlite_versions"]) > 1:
         warn += "<p class=warn>WARNING: the merged runs used different SQLite versions.</p>"
-    missing = sum(1 for t in r["trials"] if not D.skipped(t) and D.load_series(t) is None)
+    broken = [t for t in r["trials"] if D.harness_failed(t)]
+    if broken:
+        cells = sorted({f"{t.get('mode')}/{t.get('label')}" for t in broken})
+        warn += (f"<p class=warn>WARNING: {len(broken)} trial(s) failed in the harness, not in the strategy, and "
+                 f"are left out of the charts, claims and recommendations ({esc(', '.join(cells))}); e.g. "
+                 f"{esc(D.get(broken[0], 'verdict/detail', ''))}.</p>")
+    missing = sum(1 for t in r["trials"] if not D.skipped(t) and not D.harness_failed(t)
+                  and D.load_series(t) is None)
     if missing:
         warn += f"<p class=warn>{missing} trial(s) have no readable series.json; time charts omit them.</p>"
     title = f"backup-bench report — {esc(r.get('scenario', {}).get('name', ''))}"
