@@ -35,8 +35,8 @@ class Charts:
         strategy = next((t["strategy"] for t in self.trials if t.get("label") == label), label)
         if label in KNOWN:
             return PALETTE[KNOWN.index(label)]
-        if strategy in KNOWN:  # a variant of a known strategy: same hue family, shifted
-            return PALETTE[(KNOWN.index(strategy) + 7 + self.labels.index(label)) % 10]
+        if strategy in KNOWN:  # a variant of a known strategy: the light shade of its hue
+            return plt.get_cmap("tab20").colors[2 * KNOWN.index(strategy) + 1]
         return PALETTE[(7 + self.labels.index(label)) % 10]
 
     def save(self, fig, name, title):
@@ -108,6 +108,11 @@ class Charts:
                 ax.bar(x, m, width * 0.92, color=self.colour(lab), hatch=MODE_HATCH.get(j, ""),
                        edgecolor="black", lw=0.5)
                 ax.errorbar(x, m, yerr=[[m - min(v)], [max(v) - m]], color="black", capsize=3, lw=1)
+                unfinished = sum(1 for t in self.groups.get((mode, lab), [])
+                                 if D.get(t, "backup/status") in ("failed", "timeout") and not D.harness_failed(t))
+                if unfinished:  # its duration is the time limit or the time to fail, not a backup time
+                    ax.annotate(f"{unfinished}× failed/\ntimed out", (x, max(v)), xytext=(0, 4),
+                                textcoords="offset points", ha="center", fontsize=7.5, color="#6a1b9a")
                 if ref:
                     rv = D.values(self.groups.get((mode, lab), []), ref)
                     if rv:
