@@ -22,8 +22,8 @@
 namespace bb {
 namespace {
 
-constexpr int kBusyTimeoutMs = 1000;
-constexpr int kMaxBusyRetries = 120;
+constexpr int kBusyTimeoutMs = 2000;  // one lock wait (retried every millisecond)
+constexpr int kMaxBusyErrors = 60;    // BUSY returned despite that, before giving up
 
 BackupOutcome run_exclusive_copy(const BackupRequest& req) {
   BackupOutcome out;
@@ -33,7 +33,8 @@ BackupOutcome run_exclusive_copy(const BackupRequest& req) {
   const std::string begin = lock == "immediate" ? "BEGIN IMMEDIATE" : "BEGIN EXCLUSIVE";
 
   Db db(req.src, SQLITE_OPEN_READWRITE);
-  db.busy_timeout(kBusyTimeoutMs);
+  EagerBusy busy(db.get(), kBusyTimeoutMs, &prog.busy_retries);
+  int64_t busy_errors = 0;
   AtomicDest dest(req.dest);
 
   const int64_t asked = now_ns();
@@ -42,13 +43,13 @@ BackupOutcome run_exclusive_copy(const BackupRequest& req) {
       db.exec(begin);
       break;
     } catch (const SqliteError& e) {
-      if (!e.busy() || out.busy_retries >= kMaxBusyRetries) throw;
-      ++out.busy_retries;
-      prog.busy_retries = out.busy_retries;
+      if (!e.busy() || ++busy_errors > kMaxBusyErrors) throw;
     }
   }
   const int64_t t0 = now_ns();
   prog.started_ns = t0;
+  out.busy_retries = busy.retries() + busy_errors;
+  out.extra["busy_errors"] = busy_errors;
   bool in_txn = true;
   try {
     const CopyItem item{req.src, dest.tmp(), false};
@@ -64,7 +65,7 @@ BackupOutcome run_exclusive_copy(const BackupRequest& req) {
   }
   const int64_t t1 = prog.finished_ns.load();
   db.close();
-  out.duration_s = ns_to_s(t1 - t0);
+  out.duration_s = ns_to_s(t1 - asked);  // lock wait included (also in extra.lock_wait_ms)
   out.extra["lock"] = lock;
   out.extra["copier"] = child ? "child" : "inprocess";
   out.extra["files_copied"] = {"db"};

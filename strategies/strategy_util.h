@@ -1,7 +1,14 @@
 // Small helpers shared by the strategy files (strategies/ only).
 #pragma once
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <thread>
+
+#include "harness/clock.h"
 
 namespace bb {
 
@@ -17,5 +24,36 @@ inline std::string with_suffix(const std::string& base, std::string_view suffix)
 // The rollback-journal family: every journal mode but WAL keeps the whole
 // committed state in the main database file between transactions.
 inline bool delete_family(const std::string& mode) { return mode != "wal"; }
+
+// A busy handler that retries a lock every millisecond until a deadline and
+// counts the retries. SQLite's own busy_timeout sleeps ever longer (up to 100 ms
+// between tries), so under a steady stream of writers in rollback mode a backup
+// asking for a lock keeps missing the short gaps between their transactions.
+class EagerBusy {
+ public:
+  EagerBusy(sqlite3* db, int64_t timeout_ms, std::atomic<int64_t>* progress_counter)
+      : timeout_ns_(timeout_ms * 1'000'000), progress_(progress_counter) {
+    sqlite3_busy_handler(db, &EagerBusy::handler, this);
+  }
+  EagerBusy(const EagerBusy&) = delete;
+  EagerBusy& operator=(const EagerBusy&) = delete;
+  int64_t retries() const { return retries_; }
+
+ private:
+  static int handler(void* self, int n) {
+    auto* b = static_cast<EagerBusy*>(self);
+    const int64_t now = now_ns();
+    if (n == 0) b->deadline_ = now + b->timeout_ns_;  // a new wait begins
+    if (now >= b->deadline_) return 0;
+    ++b->retries_;
+    if (b->progress_) b->progress_->store(b->retries_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // lock back-off, not synchronisation
+    return 1;
+  }
+  int64_t timeout_ns_;
+  std::atomic<int64_t>* progress_;
+  int64_t deadline_ = 0;
+  int64_t retries_ = 0;
+};
 
 }  // namespace bb

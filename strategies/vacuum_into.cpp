@@ -18,14 +18,15 @@ namespace fs = std::filesystem;
 namespace bb {
 namespace {
 
-constexpr int kBusyTimeoutMs = 1000;
-constexpr int kMaxBusyRetries = 120;  // ~2 minutes of BUSY before giving up
+constexpr int kBusyTimeoutMs = 2000;  // one lock wait (retried every millisecond)
+constexpr int kMaxBusyErrors = 60;    // BUSY returned despite that, before giving up
 
 BackupOutcome run_vacuum_into(const BackupRequest& req) {
   BackupOutcome out;
   auto& prog = *req.progress;
   Db src(req.src, SQLITE_OPEN_READWRITE);
-  src.busy_timeout(kBusyTimeoutMs);
+  EagerBusy busy(src.get(), kBusyTimeoutMs, &prog.busy_retries);
+  int64_t busy_errors = 0;
   AtomicDest dest(req.dest);
   // The INTO argument as an SQL string literal (quotes doubled).
   char* lit = sqlite3_mprintf("%Q", dest.tmp().c_str());
@@ -41,14 +42,14 @@ BackupOutcome run_vacuum_into(const BackupRequest& req) {
       src.exec(sql);
       break;
     } catch (const SqliteError& e) {
-      if (!e.busy() || out.busy_retries >= kMaxBusyRetries) throw;
-      ++out.busy_retries;
-      prog.busy_retries = out.busy_retries;
+      if (!e.busy() || ++busy_errors > kMaxBusyErrors) throw;
       // VACUUM INTO needs an absent or empty target: drop what the failed try left.
       for (std::string_view s : {"", "-journal", "-wal"}) fs::remove(with_suffix(dest.tmp(), s));
     }
   }
   prog.finished_ns = now_ns();
+  out.busy_retries = busy.retries() + busy_errors;
+  out.extra["busy_errors"] = busy_errors;
   out.duration_s = ns_to_s(prog.finished_ns - t0);
   src.close();
   dest.commit();

@@ -28,7 +28,7 @@ BackupOutcome run_wal_snapshot_copy(const BackupRequest& req) {
   BackupOutcome out;
   auto& prog = *req.progress;
   Db db(req.src, SQLITE_OPEN_READWRITE);
-  db.busy_timeout(5000);
+  EagerBusy busy(db.get(), 5000, &prog.busy_retries);
   if (journal_mode(db) != "wal") throw std::runtime_error("wal-snapshot-copy: the source is not in WAL mode");
   AtomicDest dest(req.dest);
 
@@ -60,6 +60,7 @@ BackupOutcome run_wal_snapshot_copy(const BackupRequest& req) {
   const int64_t t1 = prog.finished_ns.load();
   db.close();
   out.duration_s = ns_to_s(t1 - t0);
+  out.busy_retries = busy.retries();
   out.extra["read_held_ms"] = ns_to_ms(now_ns() - t0);
   dest.commit();
   out.bytes = dest.bytes();
