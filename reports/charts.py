@@ -85,9 +85,9 @@ class Charts:
                     ax.set_ylabel("commit latency (ms)")
         handles = [Patch(color="#e53935", alpha=0.3, label="backup window"),
                    plt.Line2D([], [], marker="o", ls="", color="grey", label="one writer commit (response time)")]
-        top = 1 - 1.0 / (2.3 * len(rows) + 1)
-        fig.legend(handles=handles, loc="lower center", ncol=2, bbox_to_anchor=(0.5, top), frameon=False)
-        fig.tight_layout(rect=(0, 0, 1, top))
+        height = 2.3 * len(rows) + 1  # inches; the legend goes below the panels, the title above
+        fig.legend(handles=handles, loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0), frameon=False)
+        fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.75 / height))
         return self.save(fig, "latency-timeline", "Writer commit latency over time (typical repetition per cell)")
 
     def _bars(self, ax, metric, ylabel, log=True, ref=None):
@@ -124,8 +124,9 @@ class Charts:
         lo, hi = self._span(metric)
         if log and any_data and lo > 0 and hi / lo > 50:
             ax.set_yscale("log")
+            ax.set_ylim(top=ax.get_ylim()[1] * 3)  # room for the failed/timed-out notes
         else:
-            ax.set_ylim(bottom=0)
+            ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.12)
         return any_data
 
     def _span(self, metric):

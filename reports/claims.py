@@ -316,6 +316,8 @@ def recommend(trials):
             cands.append({
                 "label": lab, "n": len(run),
                 "p99": D.median(D.values(run, "writers/during/p99_ms")),
+                "p99_range": (min(D.values(run, "writers/during/p99_ms"), default=None),
+                              max(D.values(run, "writers/during/p99_ms"), default=None)),
                 "base_p99": D.median(D.values(run, "writers/baseline/p99_ms")),
                 "stall": D.median(D.values(run, "writers/max_stall_ms")),
                 "duration": D.median(D.values(run, "backup/duration_s")),
@@ -326,6 +328,12 @@ def recommend(trials):
         tradeoffs = []
         if cands:
             best = cands[0]
+            # Repetitions whose ranges overlap do not rank the candidates: say so.
+            close = [c["label"] for c in cands[1:] if None not in c["p99_range"] + best["p99_range"]
+                     and c["p99_range"][0] <= best["p99_range"][1]]
+            if close:
+                tradeoffs.append(f"its p99 range over repetitions overlaps that of {', '.join(close)}: "
+                                 "these are not clearly ranked by this run")
             fastest = min(cands, key=lambda c: c["duration"] or 1e18)
             smallest = min(cands, key=lambda c: c["wal_mb"])
             if fastest is not best:
