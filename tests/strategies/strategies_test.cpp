@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -214,6 +215,115 @@ TEST(StrategiesWal, CommittedFramesInTheWalOfAnOpenDatabase) {
     ASSERT_EQ(holder.run("SELECT count(*) FROM t;"), "600\n");
   }
   holder.finish();
+}
+
+// fs-snapshot outside the driver: the test plays the driver's part, naming the
+// holder in the shared segment as a worker and passing --in-trial. The holder
+// must be frozen, its files copied as they are (SQLite's recovery on opening
+// the copy makes it consistent), and resumed.
+
+char proc_state(pid_t pid) {
+  std::string s = test::read_file(fmt::format("/proc/{}/stat", pid));
+  auto rp = s.rfind(')');
+  return rp == std::string::npos || rp + 2 >= s.size() ? 0 : s[rp + 2];
+}
+
+nlohmann::json fs_snapshot_of(const std::string& src, const std::string& dest, pid_t holder) {
+  ShmSegment seg = ShmSegment::create(make_segment_name());
+  seg.state()->workers[0].pid = holder;
+  auto r = run_bb({"backup", "--strategy", "fs-snapshot", "--shm", seg.name(), "--in-trial", src, dest});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  // Resumed: a stopped holder would block the next holder.run() forever.
+  EXPECT_NE(proc_state(holder), 'T');
+  if (proc_state(holder) == 'T') kill(holder, SIGCONT);
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(StrategiesFsSnapshot, WalImageOfAnOpenDatabaseIncludesItsCommittedFrames) {
+  TempDir d;
+  const std::string src = d / "held.sqlite";
+  {
+    Db db(src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.query_text("PRAGMA journal_mode = wal");
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t(v) VALUES ('base')");
+  }
+  test::ShellHolder holder(src);
+  holder.run("PRAGMA wal_autocheckpoint = 0;"
+             "INSERT INTO t(v) SELECT printf('wal-%d', value) FROM generate_series(1, 300);");
+  ASSERT_GT(fs::file_size(src + "-wal"), 0u);
+  const std::string dest = d / "image.db";
+  auto j = fs_snapshot_of(src, dest, holder.pid());
+  ASSERT_EQ(j["status"], "completed") << j.dump();
+  EXPECT_EQ(j["extra"]["frozen_pids"], nlohmann::json::array({holder.pid()}));
+  EXPECT_GE(j["extra"]["freeze_ms"].get<double>(), 0.0);
+  EXPECT_NE(std::find(j["extra"]["files_copied"].begin(), j["extra"]["files_copied"].end(), "-wal"),
+            j["extra"]["files_copied"].end());
+  EXPECT_TRUE(fs::exists(dest + "-wal"));
+  EXPECT_EQ(test::sqldiff(src, dest).out, "");
+  EXPECT_EQ(test::integrity(dest), "ok");
+  EXPECT_EQ(holder.run("SELECT count(*) FROM t;"), "301\n");  // resumed and well
+}
+
+TEST(StrategiesFsSnapshot, RollbackImageMidTransactionRollsBackItsHotJournal) {
+  TempDir d;
+  const std::string src = d / "held.sqlite";
+  {
+    Db db(src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL);"
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+            " INSERT INTO t(v) SELECT printf('row-%d', i) FROM n");
+  }
+  test::ShellHolder holder(src);
+  // A tiny page cache makes the open transaction spill changed pages into the
+  // main file (after syncing the journal): the file alone is now torn, and only
+  // the hot journal's rollback gives the committed state back.
+  holder.run("PRAGMA cache_size = 2; BEGIN; UPDATE t SET v = printf('%0300d', id);");
+  ASSERT_GT(fs::file_size(src + "-journal"), 0u);
+  const std::string dest = d / "image.db";
+  auto j = fs_snapshot_of(src, dest, holder.pid());
+  ASSERT_EQ(j["status"], "completed") << j.dump();
+  EXPECT_TRUE(fs::exists(dest + "-journal"));
+  {
+    // The image's main file alone really is torn (so the test shows the rollback).
+    fs::copy_file(dest, d / "torn.db");
+    Db torn(d / "torn.db", SQLITE_OPEN_READWRITE);
+    EXPECT_LT(torn.query_int("SELECT count(*) FROM t WHERE v LIKE 'row-%'"), 2000);
+  }
+  EXPECT_EQ(test::integrity(dest), "ok");  // opening rolls the hot journal back
+  {
+    Db copy(dest, SQLITE_OPEN_READWRITE);
+    EXPECT_EQ(copy.query_int("SELECT count(*) FROM t WHERE v LIKE 'row-%'"), 2000);
+  }
+  holder.run("ROLLBACK;");
+  EXPECT_EQ(test::sqldiff(src, dest).out, "");
+}
+
+TEST(StrategiesFsSnapshot, KilledWhileHoldersAreFrozenStillResumesThem) {
+  TempDir d;
+  const std::string src = d / "db.sqlite";
+  fs::copy_file(test::test_data("chinook.sqlite"), src);
+  // A FIFO where the -wal would be: the copy blocks opening it, so the backup is
+  // caught with its holder frozen.
+  ASSERT_EQ(mkfifo((src + "-wal").c_str(), 0600), 0);
+  test::ShellHolder holder(d / "other.sqlite");
+  holder.run("SELECT 1;");
+  ShmSegment seg = ShmSegment::create(make_segment_name());
+  seg.state()->workers[0].pid = holder.pid();
+  const std::string dest = d / "image.db";
+  pid_t pid = spawn(BB_BINARY, {"backup", "--strategy", "fs-snapshot", "--shm", seg.name(), "--in-trial", src, dest},
+                    {.stdout_path = d / "out.json"});
+  int64_t deadline = now_ns() + s_to_ns(20);
+  while (proc_state(holder.pid()) != 'T' && now_ns() < deadline && !try_wait(pid))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // observing, not synchronising
+  ASSERT_EQ(proc_state(holder.pid()), 'T') << "the holder was never frozen";
+  kill_and_wait(pid);
+  // The guardian resumes the holder once the backup is gone.
+  deadline = now_ns() + s_to_ns(20);
+  while (proc_state(holder.pid()) == 'T' && now_ns() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_NE(proc_state(holder.pid()), 'T') << "a killed fs-snapshot left its holder frozen";
+  EXPECT_EQ(holder.run("SELECT 2;"), "2\n");
+  EXPECT_FALSE(fs::exists(dest));
 }
 
 // ---------------------------------------------------------------------------
