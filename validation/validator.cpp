@@ -84,8 +84,9 @@ std::string header_diagnosis(const Header& h, bool has_wal) {
     return fmt::format("the file size {} is not a multiple of the page size {}", h.file_bytes, h.page_size);
   int64_t want = h.header_pages * int64_t(h.page_size);
   if (!has_wal && h.header_pages && h.file_bytes < want)
-    return fmt::format("the file has {} bytes but its header says {} pages of {} bytes ({} bytes): truncated",
-                       h.file_bytes, h.header_pages, h.page_size, want);
+    return fmt::format("the file has {} bytes but its header says {} pages of {} bytes ({} bytes): {}", h.file_bytes,
+                       h.header_pages, h.page_size, want,
+                       h.wal_mode ? "pages that exist only in the missing -wal" : "truncated");
   return {};
 }
 
@@ -226,7 +227,9 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
     }
   } catch (const SqliteError& e) {
     std::string why = header_diagnosis(hdr, has_wal);
-    return corrupt(fmt::format("unreadable ({} failed): {}{}{}", stage, e.what(), why.empty() ? "" : "; ", why));
+    // While opening, the statement text says nothing about the snapshot.
+    std::string what = std::strcmp(stage, "open") == 0 ? sqlite3_errstr(e.code) : e.what();
+    return corrupt(fmt::format("unreadable ({} failed): {}{}{}", stage, what, why.empty() ? "" : "; ", why));
   }
   return finish();
 }
