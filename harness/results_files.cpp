@@ -39,6 +39,7 @@ const std::vector<std::pair<std::string, std::string>> kMetrics{
     {"during_busy_errors", "/writers/during/busy_errors"},
     {"reader_during_p99_ms", "/readers/during/p99_ms"},
     {"wal_peak_bytes", "/wal_peak_bytes"},
+    {"wal_growth_bytes", "/wal_growth_bytes"},
 };
 
 }  // namespace
@@ -92,7 +93,8 @@ std::string trials_csv(const nlohmann::json& trials) {
   for (auto w : {"baseline", "during"})
     for (auto m : {"queries_per_s", "p99_ms"})
       cols.push_back({fmt::format("readers_{}_{}", w, m), fmt::format("/readers/{}/{}", w, m)});
-  cols.insert(cols.end(), {{"wal_peak_bytes", "/wal_peak_bytes"}, {"verdict", "/verdict/status"},
+  cols.insert(cols.end(), {{"wal_peak_bytes", "/wal_peak_bytes"}, {"wal_growth_bytes", "/wal_growth_bytes"},
+                           {"verdict", "/verdict/status"},
                            {"snapshot_seq", "/verdict/snapshot_seq"},
                            {"committed_before_start", "/verdict/committed_before_start"},
                            {"committed_before_end", "/verdict/committed_before_end"},

@@ -91,11 +91,16 @@ nlohmann::json TrialRecord::to_json() const {
   auto wd_service = window_stats(writer_samples, backup, true, Latency::kService);
   auto rb = window_stats(reader_samples, base, false);
   auto rd = window_stats(reader_samples, backup, true);
-  int64_t wal_peak = 0, db_end = db_bytes;
+  // The WAL may already be large when the backup starts (a reader that is always
+  // present keeps checkpoints from resetting it), so growth during the backup is
+  // reported beside the peak.
+  int64_t wal_peak = 0, wal_at_start = -1, db_end = db_bytes;
   for (auto& s : sizes) {
+    if (s.t <= backup.begin) wal_at_start = s.wal;
     if (s.t >= backup.begin && s.t <= backup.end) wal_peak = std::max(wal_peak, s.wal);
     db_end = s.db;
   }
+  if (wal_at_start < 0) wal_at_start = 0;
   int64_t last_seq = 0;
   for (auto& s : writer_samples) last_seq = std::max(last_seq, s.seq);
   auto rel = [&](int64_t t) { return t0_ns ? ns_to_s(t - t0_ns) : 0.0; };
@@ -128,6 +133,8 @@ nlohmann::json TrialRecord::to_json() const {
             {"max_lag_ms", ns_to_ms(max_lag_ns)}}},
           {"readers", {{"baseline", window_json(rb, false)}, {"during", window_json(rd, false)}}},
           {"wal_peak_bytes", wal_peak},
+          {"wal_at_backup_start_bytes", wal_at_start},
+          {"wal_growth_bytes", std::max<int64_t>(0, wal_peak - wal_at_start)},
           {"holders", holders},
           {"verdict", bb::to_json(verdict)},
           {"series", dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(dir + "/series.json")},
