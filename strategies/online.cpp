@@ -36,6 +36,10 @@ BackupOutcome run_online(const BackupRequest& req) {
     if (pin) {
       src.exec("BEGIN");
       src.query_int("SELECT count(*) FROM sqlite_schema");  // opens the read transaction
+      // The snapshot exists from here on; waiting for the read lock (behind a
+      // writer's PENDING lock in rollback mode) was not part of the backup window.
+      prog.started_ns = now_ns();
+      out.extra["pin_wait_ms"] = ns_to_ms(prog.started_ns - t0);
     }
     sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
     if (!b) dst.fail(sqlite3_errcode(dst.get()), "backup_init");

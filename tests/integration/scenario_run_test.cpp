@@ -15,7 +15,7 @@ namespace {
 using Key = std::tuple<std::string, std::string, int, uint64_t, int>;  // mode, label, rep, seed, cell
 
 std::vector<std::string> small_run(const std::string& out) {
-  return {"run",   "--preset", "quick", "--db-mb", "1",  "--repeat", "2",       "--set",
+  return {"run", "--preset", "quick", "--strategies", "online", "--db-mb", "1", "--repeat", "2", "--set",
           "baseline_s=0.2", "--set", "warmup_s=0.1", "--set", "cooldown_s=0.1", "--out", out};
 }
 
