@@ -24,7 +24,7 @@ class Db {
  public:
   Db() = default;
   // Opens (flags default: read-write, no create). Throws SqliteError.
-  explicit Db(const std::string& path, int flags = SQLITE_OPEN_READWRITE);
+  explicit Db(const std::string& path, int flags = SQLITE_OPEN_READWRITE, const char* vfs = nullptr);
   ~Db();
   Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
   Db& operator=(Db&& o) noexcept;

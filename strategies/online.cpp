@@ -10,6 +10,7 @@
 #include "harness/sqlite_db.h"
 #include "strategies/atomic_dest.h"
 #include "strategies/strategy.h"
+#include "strategies/write_combining_vfs.h"
 
 namespace bb {
 namespace {
@@ -27,7 +28,8 @@ BackupOutcome run_online(const BackupRequest& req) {
   src.exec("PRAGMA mmap_size = 1099511627776");
   AtomicDest dest(req.dest);
   {
-    Db dst(dest.tmp(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    // Page writes merged into large writes (see write_combining_vfs.h).
+    Db dst(dest.tmp(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, write_combining_vfs());
     // The destination is private until renamed: no journal, no syncs (commit()
     // fsyncs once at the end).
     dst.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE");
