@@ -13,15 +13,11 @@
 
 namespace fs = std::filesystem;
 
+#include "harness/metrics.h"
+
 namespace bb {
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Number of orderings of m x's and n y's with each U value (no ties): the
 // classic recurrence c(m,n,u) = c(m-1,n,u-n) + c(m,n-1,u).

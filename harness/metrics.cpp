@@ -15,6 +15,13 @@ int64_t percentile(const std::vector<int64_t>& sorted, double q) {
   return sorted[std::min(idx, sorted.size() - 1)];
 }
 
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 WindowStats window_stats(const std::vector<Sample>& samples, Window w, bool overlap,
                          Latency kind) {
   WindowStats st;

@@ -17,6 +17,9 @@ struct Window {
 // Nearest-rank percentile (q in [0,100]) of an ascending vector; 0 when empty.
 int64_t percentile(const std::vector<int64_t>& sorted, double q);
 
+// Median of a sample (0 when empty); even counts average the middle two.
+double median(std::vector<double> v);
+
 // Which latency a window reports: response time (from the intended start, so a
 // stalled open-loop schedule shows in every transaction scheduled during the stall)
 // or service time (from the actual start).

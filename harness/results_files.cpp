@@ -7,15 +7,11 @@
 #include <fstream>
 #include <map>
 
+#include "harness/metrics.h"
+
 namespace bb {
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Value at a JSON pointer as double; 0 when absent or not a number.
 double num(const nlohmann::json& j, const std::string& ptr) {

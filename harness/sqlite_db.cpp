@@ -84,6 +84,12 @@ bool Stmt::step() {
   db_.fail(ext, "step");
 }
 
+int64_t Stmt::one_int() {
+  int64_t v = step() ? col_int(0) : 0;
+  reset();
+  return v;
+}
+
 void Stmt::run() {
   while (step()) {
   }

@@ -56,6 +56,9 @@ class Stmt {
   Stmt& bind_zeroblob(int i, int n);
   // Steps once: true when a row is available, false when done. Throws on error.
   bool step();
+  // Steps once and returns the first column of the row (0 when there is no row),
+  // then resets: for single-value queries run many times.
+  int64_t one_int();
   // Steps to completion, then resets.
   void run();
   void reset();

@@ -106,8 +106,10 @@ nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) 
     return rec.to_json();
   }
 
-  std::string dir = fmt::format("{}/trials/{:03d}-{}-{}-r{}", env.run_dir, c.index, c.mode,
-                                sanitize(c.strategy.label), c.repetition);
+  // Paths inside results.json are relative to the run folder, so it can move.
+  const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
+                                      c.repetition);
+  std::string dir = env.run_dir + "/" + rel;
   fs::create_directories(dir);
   rec.dir = dir;
   const std::string db = dir + "/db.sqlite";
@@ -225,6 +227,7 @@ nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) 
     rec.verdict.bounds = rec.freshness_bounds();
   }
   rec.write_series(dir + "/series.json");
+  rec.series = rel + "/series.json";
   if (!env.keep_snapshots) {
     for (auto side : {"", "-wal", "-shm", "-journal"}) {
       fs::remove(db + side);

@@ -137,7 +137,7 @@ nlohmann::json TrialRecord::to_json() const {
           {"wal_growth_bytes", std::max<int64_t>(0, wal_peak - wal_at_start)},
           {"holders", holders},
           {"verdict", bb::to_json(verdict)},
-          {"series", dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(dir + "/series.json")},
+          {"series", series.empty() ? nlohmann::json(nullptr) : nlohmann::json(series)},
           {"errors", errors}};
 }
 

@@ -26,6 +26,7 @@ struct TrialRecord {
   int64_t readers = 0;
   double rate = 0;
   std::string dir;
+  std::string series;  // the time series file, relative to the run folder
   int64_t db_bytes = 0;
   int64_t t0_ns = 0;
   Window baseline;  // the baseline window

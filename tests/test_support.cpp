@@ -13,10 +13,16 @@ namespace fs = std::filesystem;
 
 namespace bb::test {
 
-static std::string quote(const std::string& s) {
+std::string sh_quote(const std::string& s) {
   std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+  for (char c : s) {
+    if (c == '\'')
+      q.append("'\\''");
+    else
+      q.push_back(c);
+  }
+  q.push_back('\'');
+  return q;
 }
 
 CmdResult run_sh(const std::string& cmd) {
@@ -31,8 +37,8 @@ CmdResult run_sh(const std::string& cmd) {
 }
 
 CmdResult run_bb(const std::vector<std::string>& args) {
-  std::string cmd = quote(BB_BINARY);
-  for (auto& a : args) cmd += " " + quote(a);
+  std::string cmd = sh_quote(BB_BINARY);
+  for (auto& a : args) cmd += " " + sh_quote(a);
   return run_sh(cmd);
 }
 

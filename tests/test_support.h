@@ -11,6 +11,9 @@ struct CmdResult {
   std::string out, err;
 };
 
+// Quotes a word for /bin/sh.
+std::string sh_quote(const std::string& s);
+
 // Runs backup-bench (the built binary) with `args`; captures stdout and stderr.
 CmdResult run_bb(const std::vector<std::string>& args);
 // Runs any command line through /bin/sh.

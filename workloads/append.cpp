@@ -25,19 +25,12 @@ class AppendWriter : public WriterTx {
 
   int64_t run(Rng& rng) override {
     int64_t size = 500 + int64_t(rng() % 3500);
-    try {
-      begin_.run();
-      next_seq_.step();
-      int64_t seq = next_seq_.col_int(0);
-      next_seq_.reset();
+    return in_write_tx(db_, begin_, commit_, rollback_, [&] {
+      int64_t seq = next_seq_.one_int();
       insert_.bind(1, seq).bind(2, worker_).bind(3, size).run();
       totals_.bind(1, size).run();
-      commit_.run();
       return seq;
-    } catch (const SqliteError&) {
-      if (!sqlite3_get_autocommit(db_.get())) rollback_.run();
-      throw;
-    }
+    });
   }
 
  private:

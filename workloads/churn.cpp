@@ -29,25 +29,15 @@ class ChurnWriter : public WriterTx {
         rollback_(db, "ROLLBACK") {}
 
   int64_t run(Rng& rng) override {
-    try {
-      begin_.run();
-      next_seq_.step();
-      int64_t seq = next_seq_.col_int(0);
-      next_seq_.reset();
+    return in_write_tx(db_, begin_, commit_, rollback_, [&] {
+      int64_t seq = next_seq_.one_int();
       // Item ids run 1..items initially; the item inserted by seq s is items + s.
-      victim_.bind(1, int64_t(rng() % uint64_t(items_ + seq)) + 1);
-      victim_.step();
-      int64_t victim = victim_.col_int(0);
-      victim_.reset();
+      int64_t victim = victim_.bind(1, int64_t(rng() % uint64_t(items_ + seq)) + 1).one_int();
       delete_.bind(1, victim).run();
       insert_.bind(1, items_ + seq).bind(2, 1000 + int64_t(rng() % 3000)).run();
       log_.bind(1, seq).bind(2, worker_).bind(3, victim).bind(4, items_ + seq).run();
-      commit_.run();
       return seq;
-    } catch (const SqliteError&) {
-      if (!sqlite3_get_autocommit(db_.get())) rollback_.run();
-      throw;
-    }
+    });
   }
 
  private:

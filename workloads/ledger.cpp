@@ -31,11 +31,8 @@ class LedgerWriter : public WriterTx {
 
   // One transaction of per_tx_ transfers with consecutive seqs; returns the last.
   int64_t run(Rng& rng) override {
-    try {
-      begin_.run();
-      next_seq_.step();
-      int64_t seq = next_seq_.col_int(0);
-      next_seq_.reset();
+    return in_write_tx(db_, begin_, commit_, rollback_, [&] {
+      int64_t seq = next_seq_.one_int();
       for (int i = 0; i < per_tx_; ++i, ++seq) {
         int64_t src = int64_t(rng() % uint64_t(accounts_)) + 1;
         int64_t dst = int64_t(rng() % uint64_t(accounts_ - 1)) + 1;
@@ -45,12 +42,8 @@ class LedgerWriter : public WriterTx {
         credit_.bind(1, amount).bind(2, kPayloadBytes).bind(3, dst).run();
         insert_.bind(1, seq).bind(2, worker_).bind(3, src).bind(4, dst).bind(5, amount).run();
       }
-      commit_.run();
       return seq - 1;
-    } catch (const SqliteError&) {
-      if (!sqlite3_get_autocommit(db_.get())) rollback_.run();
-      throw;
-    }
+    });
   }
 
  private:

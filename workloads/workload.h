@@ -65,6 +65,22 @@ class Workload {
   virtual InvariantReport check(Db& db) = 0;
 };
 
+// Runs one write transaction: `begin` (BEGIN IMMEDIATE), `body`, `commit`, and
+// returns what `body` returns. On an SQLite error it rolls back whatever is open
+// and rethrows, so the worker loop can count a BUSY and retry.
+template <typename Body>
+int64_t in_write_tx(Db& db, Stmt& begin, Stmt& commit, Stmt& rollback, Body&& body) {
+  try {
+    begin.run();
+    int64_t result = body();
+    commit.run();
+    return result;
+  } catch (const SqliteError&) {
+    if (!sqlite3_get_autocommit(db.get())) rollback.run();
+    throw;
+  }
+}
+
 struct WorkloadInfo {
   std::string name;
   std::string description;

@@ -65,7 +65,8 @@ TEST_P(Trial, OnlineBackupUnderLoadIsOkAndCommitsMatchTheDatabase) {
   EXPECT_GE(t["verdict"]["snapshot_seq"].get<int64_t>(), t["verdict"]["committed_before_start"].get<int64_t>());
   // The writers' records match the database they wrote: the last seq and the
   // number of transfers.
-  std::string dir = t["series"].get<std::string>();
+  // The series path is relative to the run folder.
+  std::string dir = d / "run/" + t["series"].get<std::string>();
   dir = dir.substr(0, dir.rfind('/'));
   Db db(dir + "/db.sqlite", SQLITE_OPEN_READONLY);
   EXPECT_EQ(db.query_int("SELECT max(seq) FROM transfers"), t["writers"]["last_seq"].get<int64_t>());

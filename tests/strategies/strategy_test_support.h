@@ -24,8 +24,6 @@
 
 namespace bb::test {
 
-// Single-quoted for /bin/sh.
-std::string sh_quote(const std::string& s);
 // `sqldiff A B`: empty output means logically identical.
 CmdResult sqldiff(const std::string& a, const std::string& b);
 // PRAGMA integrity_check of a file ("ok" when sound).
@@ -64,17 +62,6 @@ class ShellHolder {
 namespace fs_ = std::filesystem;
 
 
-inline std::string sh_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'')
-      q.append("'\\''");
-    else
-      q.push_back(c);
-  }
-  q.push_back('\'');
-  return q;
-}
 
 inline CmdResult sqldiff(const std::string& a, const std::string& b) {
   return run_sh(fmt::format("sqldiff {} {}", sh_quote(a), sh_quote(b)));

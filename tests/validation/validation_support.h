@@ -20,17 +20,7 @@ namespace bb::vtest {
 namespace fs = std::filesystem;
 inline constexpr const char* kSidecars[] = {"-wal", "-journal"};
 
-inline std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'')
-      q.append("'\\''");
-    else
-      q.push_back(c);
-  }
-  q.push_back('\'');
-  return q;
-}
+inline std::string quote(const std::string& s) { return test::sh_quote(s); }
 
 // Runs the real binary under a time limit, so a hang fails the test (exit 124)
 // instead of stalling the suite.
