@@ -40,8 +40,9 @@ void add_compare_command(CLI::App& app, Action& action) {
   auto f = std::make_shared<CompareFlags>();
   auto* cmd = app.add_subcommand(
       "compare", "compare a run against a baseline run; exit 1 on a regression (CI gate)");
-  cmd->add_option("BASELINE", f->base, "baseline run folder or results.json")->required();
-  cmd->add_option("CURRENT", f->cur, "current run folder or results.json")->required();
+  cmd->add_option("BASELINE", f->base, "baseline run folder or results.json (shards: comma-separated)")
+      ->required();
+  cmd->add_option("CURRENT", f->cur, "current run folder or results.json (shards: comma-separated)")->required();
   cmd->add_option("--threshold", f->threshold, "relative change (%) that counts as worse (default 10)");
   cmd->add_option("--json", f->json_out, "also write the comparison as JSON to this file");
   cmd->callback([f, &action] { action = [f] { return run(*f); }; });

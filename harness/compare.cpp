@@ -129,7 +129,7 @@ bool Comparison::regression() const {
   return false;
 }
 
-nlohmann::json load_results(const std::string& path) {
+static nlohmann::json load_one(const std::string& path) {
   fs::path p(path);
   if (!fs::exists(p)) throw UsageError(fmt::format("{} does not exist", path));
   if (fs::is_directory(p)) {
@@ -143,6 +143,26 @@ nlohmann::json load_results(const std::string& path) {
   if (!j.contains("trials") || !j["trials"].is_array() || j.value("schema", "").rfind("backup-bench/", 0) != 0)
     throw UsageError(fmt::format("{} is not a backup-bench results file (no schema/trials)", p.string()));
   return j;
+}
+
+nlohmann::json load_results(const std::string& paths) {
+  // Shards of one scenario: the first file's context, every file's trials.
+  nlohmann::json merged;
+  size_t pos = 0;
+  while (pos <= paths.size()) {
+    size_t comma = paths.find(',', pos);
+    std::string one = paths.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? paths.size() + 1 : comma + 1;
+    if (one.empty()) continue;
+    auto j = load_one(one);
+    if (merged.is_null()) {
+      merged = std::move(j);
+    } else {
+      for (auto& t : j["trials"]) merged["trials"].push_back(t);
+    }
+  }
+  if (merged.is_null()) throw UsageError("no results given");
+  return merged;
 }
 
 Comparison compare_runs(const nlohmann::json& base, const nlohmann::json& cur, const CompareOptions& opts) {

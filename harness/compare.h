@@ -54,8 +54,9 @@ struct Comparison {
   bool regression() const;
 };
 
-// Loads results.json from a run folder or a results file; UsageError on bad input.
-nlohmann::json load_results(const std::string& path);
+// Loads results.json from a run folder or a results file; a comma-separated list
+// (the shards of one scenario) is merged into one run. UsageError on bad input.
+nlohmann::json load_results(const std::string& paths);
 Comparison compare_runs(const nlohmann::json& base, const nlohmann::json& cur, const CompareOptions& opts);
 std::string format_comparison(const Comparison& c);
 nlohmann::json to_json(const Comparison& c);

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "harness/errors.h"
+#include "tests/test_support.h"
+
 namespace bb {
 namespace {
 
@@ -129,6 +135,26 @@ TEST(Compare, LabelsOnOneSideOnlyAreListedNotCompared) {
   EXPECT_EQ(c.labels.size(), 1u);
   ASSERT_EQ(c.only_cur.size(), 1u);
   EXPECT_EQ(c.only_cur[0], "wal/vacuum-into");
+}
+
+}  // namespace
+}  // namespace bb
+
+namespace bb {
+namespace {
+
+TEST(CompareLoad, ShardFoldersAreMergedIntoOneRun) {
+  test::TempDir d;
+  for (int k = 0; k < 3; ++k) {
+    std::filesystem::create_directories(d / ("s" + std::to_string(k)));
+    nlohmann::json r{{"schema", "backup-bench/1"}, {"trials", nlohmann::json::array()}};
+    for (int i = 0; i <= k; ++i) r["trials"].push_back({{"cell", k * 10 + i}});
+    std::ofstream(d / ("s" + std::to_string(k)) + "/results.json") << r.dump();
+  }
+  auto merged = load_results(d / "s0" + "," + d / "s1" + "," + d / "s2");
+  EXPECT_EQ(merged["trials"].size(), 1u + 2 + 3);
+  EXPECT_EQ(load_results(d / "s2")["trials"].size(), 3u);
+  EXPECT_THROW(load_results(d / "s0" + "," + d / "missing"), UsageError);
 }
 
 }  // namespace
