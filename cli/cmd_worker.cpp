@@ -15,6 +15,7 @@ void add_worker_command(CLI::App& app, Action& action) {
   cmd->add_option("--samples", a->samples)->required();
   cmd->add_option("--seed", a->seed);
   cmd->add_option("--rate", a->rate);
+  cmd->add_option("--offset-ns", a->offset_ns);
   cmd->add_option("--busy-timeout", a->busy_timeout_ms);
   cmd->add_option("--synchronous", a->synchronous);
   cmd->add_option("--wal-autocheckpoint", a->wal_autocheckpoint);

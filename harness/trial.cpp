@@ -135,7 +135,11 @@ nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) 
                                   std::to_string(c.seed + uint64_t(i) + 1), "--rate",
                                   fmt::format("{}", writer ? s.rate : 0.0), "--busy-timeout",
                                   std::to_string(s.busy_timeout_ms), "--synchronous", s.synchronous,
-                                  "--wal-autocheckpoint", std::to_string(s.wal_autocheckpoint)};
+                                  "--wal-autocheckpoint", std::to_string(s.wal_autocheckpoint),
+                                  // Writers' schedules are spread evenly over one period, so
+                                  // together they commit at a steady rate, not in bursts.
+                                  "--offset-ns",
+                                  std::to_string(writer && s.rate > 0 ? int64_t(1e9 / s.rate) * i / c.writers : 0)};
     pid_t p = spawn(exe, args);
     children.pids.push_back(p);
     workers.push_back(p);

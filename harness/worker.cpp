@@ -31,7 +31,7 @@ int loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, Sample
     if (period) {
       // Open loop: transaction k is due at t0 + k*period whatever happened before,
       // so time lost in a stall is charged to every transaction scheduled in it.
-      intended = t0 + k * period;
+      intended = t0 + a.offset_ns + k * period;
       int64_t now = now_ns();
       if (now < intended) {
         sleep_until_ns(intended);

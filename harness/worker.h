@@ -16,6 +16,7 @@ struct WorkerArgs {
   std::string samples;  // output file
   uint64_t seed = 1;
   double rate = 0;  // per-writer target tx/s; 0 = closed loop
+  int64_t offset_ns = 0;  // where this writer's schedule starts within a period
   int busy_timeout_ms = 5000;
   std::string synchronous = "NORMAL";
   int wal_autocheckpoint = 1000;
