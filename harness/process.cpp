@@ -31,6 +31,9 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const 
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
     }
+    // No child reads the caller's terminal: stdin is /dev/null.
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in >= 0) dup2(in, 0);
     if (!opt.stdout_path.empty()) {
       int fd = open(opt.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd >= 0) dup2(fd, 1);

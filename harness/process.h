@@ -18,7 +18,8 @@ struct SpawnOptions {
   bool die_with_parent = true;
 };
 
-// fork + exec `exe` with `args` (argv[1..]). Returns the child's pid.
+// fork + exec `exe` with `args` (argv[1..]), stdin from /dev/null. Returns the
+// child's pid.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args,
             const SpawnOptions& opt = {});
 

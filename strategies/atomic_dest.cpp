@@ -11,30 +11,25 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "strategies/strategy_util.h"
+
 namespace fs = std::filesystem;
 
 namespace bb {
 
-// base + suffix (spelled out: GCC 12 warns falsely on operator+ with a literal).
-static std::string with(const std::string& base, std::string_view suffix) {
-  std::string r;
-  r.reserve(base.size() + suffix.size());
-  r.append(base).append(suffix);
-  return r;
-}
 
 AtomicDest::AtomicDest(std::string dest) : dest_(std::move(dest)) {
   fs::path p(dest_);
   tmp_ = (p.parent_path() / fmt::format(".{}.partial-{}", p.filename().string(), getpid())).string();
   // SQLite sidecars of the temporary name, should a strategy leave any.
-  for (std::string_view s : {"", "-journal", "-wal", "-shm"}) fs::remove(with(tmp_, s));
+  for (std::string_view s : {"", "-journal", "-wal", "-shm"}) fs::remove(with_suffix(tmp_, s));
 }
 
 AtomicDest::~AtomicDest() {
   if (committed_) return;
   std::error_code ec;
-  for (std::string_view s : {"", "-journal", "-wal", "-shm"}) fs::remove(with(tmp_, s), ec);
-  for (auto& c : companions_) fs::remove(with(tmp_, c), ec);
+  for (std::string_view s : {"", "-journal", "-wal", "-shm"}) fs::remove(with_suffix(tmp_, s), ec);
+  for (auto& c : companions_) fs::remove(with_suffix(tmp_, c), ec);
 }
 
 void fsync_path(const std::string& path) {
@@ -50,15 +45,15 @@ void AtomicDest::commit() {
   fs::path parent = fs::path(dest_).parent_path();
   std::string dir = parent.empty() ? std::string(".") : parent.string();
   for (auto& c : companions_) {
-    fsync_path(with(tmp_, c));
-    fs::rename(with(tmp_, c), with(dest_, c));
+    fsync_path(with_suffix(tmp_, c));
+    fs::rename(with_suffix(tmp_, c), with_suffix(dest_, c));
   }
   fsync_path(tmp_);
   // A stale sidecar of an older file at the destination would be applied to the
   // new one by SQLite; the new backup carries its own companions, if any.
   for (std::string_view s : {"-journal", "-wal", "-shm"}) {
     bool ours = std::find(companions_.begin(), companions_.end(), s) != companions_.end();
-    if (!ours) fs::remove(with(dest_, s));
+    if (!ours) fs::remove(with_suffix(dest_, s));
   }
   fs::rename(tmp_, dest_);
   fsync_path(dir);
@@ -72,7 +67,7 @@ long long AtomicDest::bytes() const {
   auto sz = fs::file_size(path, ec);
   if (!ec) n += (long long)sz;
   for (auto& c : companions_) {
-    sz = fs::file_size(with(path, c), ec);
+    sz = fs::file_size(with_suffix(path, c), ec);
     if (!ec) n += (long long)sz;
   }
   return n;

@@ -3,10 +3,8 @@
 // steps the Online Backup API 100 pages at a time. It is run with `-init
 // /dev/null` (no ~/.sqliterc) and, by default, `.timeout` so a lock held for a
 // moment by a writer is waited for rather than reported as an error.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,33 +45,6 @@ std::string find_sqlite3() {
 // A path the shell cannot mistake for an option.
 std::string shell_path(const std::string& p) { return !p.empty() && p[0] == '-' ? with_suffix("./", p) : p; }
 
-// fork + exec with stdout and stderr into `log`, stdin from /dev/null; the child
-// dies with us (a killed backup leaves no shell writing behind it). This process
-// holds no SQLite connection, and the child execs at once.
-pid_t spawn_logged(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
-  std::vector<std::string> all{exe};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", strerror(errno)));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (in >= 0) dup2(in, 0);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    execv(exe.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 std::string slurp_trimmed(const std::string& path) {
   std::string s;
@@ -106,7 +77,7 @@ BackupOutcome run_cli_backup(const BackupRequest& req) {
 
   const int64_t t0 = now_ns();
   prog.started_ns = t0;
-  pid_t pid = spawn_logged(shell, args, log);
+  pid_t pid = spawn(shell, args, {.stdout_path = log, .stderr_too = true});
   ExitStatus st = wait_for(pid);
   prog.finished_ns = now_ns();
   std::string msg = slurp_trimmed(log);

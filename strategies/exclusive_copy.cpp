@@ -22,8 +22,6 @@
 namespace bb {
 namespace {
 
-constexpr int kBusyTimeoutMs = 2000;  // one lock wait (retried every millisecond)
-constexpr int kMaxBusyErrors = 60;    // BUSY returned despite that, before giving up
 
 BackupOutcome run_exclusive_copy(const BackupRequest& req) {
   BackupOutcome out;
@@ -33,19 +31,11 @@ BackupOutcome run_exclusive_copy(const BackupRequest& req) {
   const std::string begin = lock == "immediate" ? "BEGIN IMMEDIATE" : "BEGIN EXCLUSIVE";
 
   Db db(req.src, SQLITE_OPEN_READWRITE);
-  EagerBusy busy(db.get(), kBusyTimeoutMs, &prog.busy_retries);
-  int64_t busy_errors = 0;
+  EagerBusy busy(db.get(), kLockWaitMs, &prog.busy_retries);
   AtomicDest dest(req.dest);
 
   const int64_t asked = now_ns();
-  while (true) {
-    try {
-      db.exec(begin);
-      break;
-    } catch (const SqliteError& e) {
-      if (!e.busy() || ++busy_errors > kMaxBusyErrors) throw;
-    }
-  }
+  const int64_t busy_errors = retry_busy([&] { db.exec(begin); }, [] {});
   const int64_t t0 = now_ns();
   prog.started_ns = t0;
   out.busy_retries = busy.retries() + busy_errors;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/clock.h"
+#include "harness/sqlite_db.h"
 
 namespace bb {
 
@@ -55,5 +56,27 @@ class EagerBusy {
   int64_t deadline_ = 0;
   int64_t retries_ = 0;
 };
+
+// Lock waits of the strategies that take one: each wait retries every
+// millisecond (EagerBusy) for kLockWaitMs; a BUSY that still comes back is
+// retried up to kMaxBusyErrors times before the backup fails.
+constexpr int kLockWaitMs = 2000;
+constexpr int kMaxBusyErrors = 60;
+
+// Runs `attempt` until it returns without a BUSY/LOCKED error, calling
+// `after_busy` after each one; other errors, or too many BUSY, propagate.
+// Returns how many BUSY errors it absorbed.
+template <typename Attempt, typename AfterBusy>
+int64_t retry_busy(Attempt&& attempt, AfterBusy&& after_busy) {
+  for (int64_t busy_errors = 0;; ) {
+    try {
+      attempt();
+      return busy_errors;
+    } catch (const SqliteError& e) {
+      if (!e.busy() || ++busy_errors > kMaxBusyErrors) throw;
+      after_busy();
+    }
+  }
+}
 
 }  // namespace bb

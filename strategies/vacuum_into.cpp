@@ -18,15 +18,12 @@ namespace fs = std::filesystem;
 namespace bb {
 namespace {
 
-constexpr int kBusyTimeoutMs = 2000;  // one lock wait (retried every millisecond)
-constexpr int kMaxBusyErrors = 60;    // BUSY returned despite that, before giving up
 
 BackupOutcome run_vacuum_into(const BackupRequest& req) {
   BackupOutcome out;
   auto& prog = *req.progress;
   Db src(req.src, SQLITE_OPEN_READWRITE);
-  EagerBusy busy(src.get(), kBusyTimeoutMs, &prog.busy_retries);
-  int64_t busy_errors = 0;
+  EagerBusy busy(src.get(), kLockWaitMs, &prog.busy_retries);
   AtomicDest dest(req.dest);
   // The INTO argument as an SQL string literal (quotes doubled).
   char* lit = sqlite3_mprintf("%Q", dest.tmp().c_str());
@@ -35,18 +32,16 @@ BackupOutcome run_vacuum_into(const BackupRequest& req) {
 
   const int64_t t0 = now_ns();
   prog.started_ns = t0;
-  while (true) {
-    ++out.steps;
-    prog.steps = out.steps;
-    try {
-      src.exec(sql);
-      break;
-    } catch (const SqliteError& e) {
-      if (!e.busy() || ++busy_errors > kMaxBusyErrors) throw;
-      // VACUUM INTO needs an absent or empty target: drop what the failed try left.
-      for (std::string_view s : {"", "-journal", "-wal"}) fs::remove(with_suffix(dest.tmp(), s));
-    }
-  }
+  const int64_t busy_errors = retry_busy(
+      [&] {
+        ++out.steps;
+        prog.steps = out.steps;
+        src.exec(sql);
+      },
+      [&] {
+        // VACUUM INTO needs an absent or empty target: drop what the failed try left.
+        for (std::string_view s : {"", "-journal", "-wal"}) fs::remove(with_suffix(dest.tmp(), s));
+      });
   prog.finished_ns = now_ns();
   out.busy_retries = busy.retries() + busy_errors;
   out.extra["busy_errors"] = busy_errors;
