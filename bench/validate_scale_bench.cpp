@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "validation/validator.h"
 #include "workloads/workload.h"
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "harness/errors.h"
+#include "core/errors.h"
 
 namespace bb {
 

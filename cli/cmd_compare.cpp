@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "cli/commands.h"
-#include "harness/compare.h"
-#include "harness/errors.h"
+#include "driver/compare.h"
+#include "core/errors.h"
 
 namespace bb {
 namespace {

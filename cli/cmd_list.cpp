@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "cli/commands.h"
-#include "harness/errors.h"
-#include "harness/holders.h"
-#include "harness/scenario.h"
+#include "core/errors.h"
+#include "core/holders.h"
+#include "driver/scenario.h"
 #include "strategies/strategy.h"
 #include "workloads/workload.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
-#include "harness/errors.h"
+#include "core/errors.h"
 
 namespace fs = std::filesystem;
 

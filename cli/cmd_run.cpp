@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "harness/errors.h"
-#include "harness/run.h"
-#include "harness/scenario.h"
+#include "core/errors.h"
+#include "driver/run.h"
+#include "driver/scenario.h"
 
 namespace bb {
 namespace {

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
-#include "harness/errors.h"
+#include "core/errors.h"
 #include "validation/validator.h"
 #include "workloads/workload.h"
 

@@ -1,6 +1,6 @@
 // `backup-bench __worker`: the internal entry point of writer and reader processes.
 #include "cli/commands.h"
-#include "harness/worker.h"
+#include "workloads/worker.h"
 
 namespace bb {
 

@@ -1,24 +1,18 @@
 // `cli-backup`: the real `sqlite3` command-line shell as an external process:
-// `sqlite3 SRC ".backup 'TMP'"`, then AtomicDest renames TMP over DEST. The shell
+// `sqlite3 SRC ".backup 'TMP'"`, then the runner renames TMP over DEST. The shell
 // steps the Online Backup API 100 pages at a time. It is run with `-init
 // /dev/null` (no ~/.sqliterc) and, by default, `.timeout` so a lock held for a
 // moment by a writer is waited for rather than reported as an error.
 #include <fmt/format.h>
-#include <signal.h>
-#include <sys/wait.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <stdexcept>
 
-#include "harness/clock.h"
-#include "harness/process.h"
-#include "strategies/atomic_dest.h"
+#include "core/files.h"
+#include "core/process.h"
 #include "strategies/strategy.h"
-#include "strategies/strategy_util.h"
 
 namespace fs = std::filesystem;
 
@@ -46,69 +40,51 @@ std::string find_sqlite3() {
 std::string shell_path(const std::string& p) { return !p.empty() && p[0] == '-' ? with_suffix("./", p) : p; }
 
 
-std::string slurp_trimmed(const std::string& path) {
-  std::string s;
-  if (FILE* f = fopen(path.c_str(), "r")) {
-    char buf[512];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && s.size() < 4000) s.append(buf, n);
-    fclose(f);
-  }
+// The shell's output on one line, for an error message.
+std::string one_line(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (auto& c : s)
     if (c == '\n') c = ' ';
-  return s;
+  return s.size() > 2000 ? s.substr(0, 2000) : s;
 }
 
-BackupOutcome run_cli_backup(const BackupRequest& req) {
-  BackupOutcome out;
-  auto& prog = *req.progress;
+void run_cli_backup(BackupJob& job) {
   const std::string shell = find_sqlite3();
-  if (shell.empty()) throw std::runtime_error("no sqlite3 on PATH");
-  const int64_t timeout_ms = param_int(req.params, "timeout_ms");
-  AtomicDest dest(req.dest);
-  if (dest.tmp().find('\'') != std::string::npos)
-    throw std::runtime_error("cli-backup: the destination path contains a single quote, which .backup cannot take");
+  if (shell.empty()) throw BackupFailure(FailureKind::kInternal, "no sqlite3 on PATH");
+  const int64_t timeout_ms = job.param_int("timeout_ms");
+  if (job.tmp().find('\'') != std::string::npos)
+    throw BackupFailure(FailureKind::kBadInput,
+                        "cli-backup: the destination path contains a single quote, which .backup cannot take");
   std::vector<std::string> args{"-batch", "-bail", "-init", "/dev/null"};
   if (timeout_ms > 0) args.insert(args.end(), {"-cmd", fmt::format(".timeout {}", timeout_ms)});
-  args.push_back(shell_path(req.src));
-  args.push_back(fmt::format(".backup '{}'", dest.tmp()));
-  const std::string log = with_suffix(dest.tmp(), ".log");
-
-  const int64_t t0 = now_ns();
-  prog.started_ns = t0;
-  pid_t pid = spawn(shell, args, {.stdout_path = log, .stderr_too = true});
-  ExitStatus st = wait_for(pid);
-  prog.finished_ns = now_ns();
-  std::string msg = slurp_trimmed(log);
-  std::error_code ec;
-  fs::remove(log, ec);
-  out.duration_s = ns_to_s(prog.finished_ns - t0);
-  out.extra["sqlite3"] = shell;
-  if (!st.ok()) {
-    out.status = "failed";
-    out.error = st.signal ? fmt::format("sqlite3 killed by signal {}: {}", st.signal, msg)
-                          : fmt::format("sqlite3 exited with code {}: {}", st.code, msg);
-    return out;
+  args.push_back(shell_path(job.src));
+  args.push_back(fmt::format(".backup '{}'", job.tmp()));
+  job.reading();
+  // Output through a pipe, not a file: on a full disk a log file would be empty.
+  Captured c = run_capture(shell, args);
+  job.read_done();
+  const std::string msg = one_line(c.output);
+  job.extra["sqlite3"] = shell;
+  // SQLite's own text for SQLITE_FULL: the shell reports errors only as text.
+  const bool full = msg.find(sqlite3_errstr(SQLITE_FULL)) != std::string::npos;
+  if (!c.status.ok()) {
+    std::string why = c.status.signal ? fmt::format("sqlite3 killed by signal {}: {}", c.status.signal, msg)
+                                      : fmt::format("sqlite3 exited with code {}: {}", c.status.code, msg);
+    throw BackupFailure(full ? FailureKind::kDiskFull : FailureKind::kInternal, why);
   }
   // The shell exits 0 even when .backup reported an error in some versions.
-  if (!msg.empty()) out.extra["sqlite3_output"] = msg;
-  if (!fs::exists(dest.tmp(), ec) || fs::file_size(dest.tmp(), ec) == 0) {
-    out.status = "failed";
-    out.error = fmt::format("sqlite3 wrote no backup: {}", msg.empty() ? "no output" : msg);
-    return out;
-  }
-  out.steps = 1;
-  prog.steps = 1;
-  dest.commit();
-  out.bytes = dest.bytes();
-  return out;
+  if (!msg.empty()) job.extra["sqlite3_output"] = msg;
+  std::error_code ec;
+  if (!fs::exists(job.tmp(), ec) || fs::file_size(job.tmp(), ec) == 0)
+    throw BackupFailure(full ? FailureKind::kDiskFull : FailureKind::kInternal,
+                        fmt::format("sqlite3 wrote no backup: {}", msg.empty() ? "no output" : msg));
+  job.step();
 }
 
 const bool registered = register_strategy({
     .name = "cli-backup",
     .description = "the sqlite3 command-line shell as an external process: sqlite3 SRC \".backup 'TMP'\"",
-    .params = {{"timeout_ms", "5000", "shell busy timeout (.timeout) in milliseconds; 0 = none", {}}},
+    .params = {{"timeout_ms", "5000", "shell busy timeout (.timeout) in milliseconds; 0 = none", {}, 0, 600'000}},
     .skip_reason = [](const std::string&, bool) { return find_sqlite3().empty() ? "no sqlite3 on PATH" : std::string(); },
     .expected_safe = [](const std::string&, const Params&) { return true; },
     .safety_note = "safe in every mode (stepped 100 pages at a time: may restart or time out under load)",

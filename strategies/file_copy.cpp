@@ -11,8 +11,9 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <system_error>
 
-#include "harness/process.h"
+#include "core/process.h"
 
 namespace bb {
 namespace {
@@ -30,10 +31,10 @@ int64_t copy_in_process(const CopyItem& item) {
   Fd in{open(item.src.c_str(), O_RDONLY | O_CLOEXEC)};
   if (in.fd < 0) {
     if (item.optional && errno == ENOENT) return -1;
-    throw std::runtime_error(fmt::format("open {}: {}", item.src, strerror(errno)));
+    throw std::system_error(errno, std::generic_category(), "open " + item.src);
   }
   Fd out{open(item.dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) throw std::runtime_error(fmt::format("create {}: {}", item.dst, strerror(errno)));
+  if (out.fd < 0) throw std::system_error(errno, std::generic_category(), "create " + item.dst);
   int64_t total = 0;
   while (true) {
     ssize_t n = copy_file_range(in.fd, nullptr, out.fd, nullptr, 1 << 30, 0);
@@ -43,12 +44,12 @@ int64_t copy_in_process(const CopyItem& item) {
       while ((n = read(in.fd, buf, sizeof buf)) > 0)
         for (ssize_t off = 0; off < n;) {
           ssize_t w = write(out.fd, buf + off, size_t(n - off));
-          if (w < 0) throw std::runtime_error(fmt::format("write {}: {}", item.dst, strerror(errno)));
+          if (w < 0) throw std::system_error(errno, std::generic_category(), "write " + item.dst);
           off += w;
           total += w;
         }
     }
-    if (n < 0) throw std::runtime_error(fmt::format("copy {} -> {}: {}", item.src, item.dst, strerror(errno)));
+    if (n < 0) throw std::system_error(errno, std::generic_category(), fmt::format("copy {} -> {}", item.src, item.dst));
     if (n == 0) break;
     total += n;
   }
@@ -62,21 +63,20 @@ int64_t copy_in_child(const std::vector<CopyItem>& items) {
     args.push_back(i.src);
     args.push_back(i.dst);
   }
-  char tmpl[] = "/tmp/backup-bench-copy-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) throw std::runtime_error(fmt::format("mkstemp: {}", strerror(errno)));
-  close(fd);
-  pid_t pid = spawn(self_exe(), args, {.stdout_path = tmpl});
-  ExitStatus st = wait_for(pid);
-  std::string out;
-  if (FILE* f = fopen(tmpl, "r")) {
-    char buf[512];
-    while (fgets(buf, sizeof buf, f)) out += buf;
-    fclose(f);
+  Captured c = run_capture(self_exe(), args);
+  // The child prints the bytes copied, or "error ERRNO MESSAGE": its errno
+  // travels back so a full disk is a full disk here too.
+  int err = 0;
+  char msg[400] = {};
+  if (std::sscanf(c.output.c_str(), "error %d %399[^\n]", &err, msg) == 2) {
+    std::string m = msg;
+    const std::string tail = std::string(": ") + std::strerror(err);  // system_error appends it again
+    if (m.size() > tail.size() && m.compare(m.size() - tail.size(), tail.size(), tail) == 0)
+      m.resize(m.size() - tail.size());
+    throw std::system_error(err, std::generic_category(), m);
   }
-  unlink(tmpl);
-  if (!st.ok()) throw std::runtime_error(fmt::format("copy process failed (exit {}): {}", st.code, out));
-  return std::stoll(out.empty() ? "0" : out);
+  if (!c.status.ok()) throw std::runtime_error(fmt::format("copy process failed (exit {}): {}", c.status.code, c.output));
+  return std::stoll(c.output.empty() ? "0" : c.output);
 }
 
 int copy_main(const std::vector<std::string>& args) {
@@ -90,8 +90,11 @@ int copy_main(const std::vector<std::string>& args) {
       if (n > 0) total += n;
       i += 2;
     }
+  } catch (const std::system_error& e) {
+    fmt::print("error {} {}\n", e.code().value(), e.what());
+    return 3;
   } catch (const std::exception& e) {
-    fmt::print("{}\n", e.what());
+    fmt::print("error 0 {}\n", e.what());
     return 3;
   }
   fmt::print("{}\n", total);

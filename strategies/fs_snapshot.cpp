@@ -21,11 +21,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "harness/clock.h"
-#include "strategies/atomic_dest.h"
+#include "core/clock.h"
+#include "core/files.h"
 #include "strategies/file_copy.h"
 #include "strategies/strategy.h"
-#include "strategies/strategy_util.h"
 
 namespace bb {
 namespace {
@@ -114,47 +113,35 @@ class Freezer {
   bool frozen_ = false;
 };
 
-BackupOutcome run_fs_snapshot(const BackupRequest& req) {
-  BackupOutcome out;
-  auto& prog = *req.progress;
-  AtomicDest dest(req.dest);
+void run_fs_snapshot(BackupJob& job) {
   std::vector<pid_t> pids;
-  for (pid_t p : req.holders)
+  for (pid_t p : job.holders)
     if (p > 0 && p != getpid()) pids.push_back(p);
-
   nlohmann::json files = nlohmann::json::array();
   const int64_t asked = now_ns();
-  int64_t frozen_at = 0, resumed_at = 0;
+  int64_t frozen_at = 0;
   {
     Freezer fz(pids);
     fz.freeze();
     frozen_at = now_ns();
-    prog.started_ns = frozen_at;
+    job.reading();
     // No SQLite connection here: in-process copies lose no lock.
-    out.bytes += copy_in_process({req.src, dest.tmp(), false});
+    copy_in_process({job.src, job.tmp(), false});
     files.push_back("db");
-    for (const char* side : {"-wal", "-journal"}) {
-      int64_t n = copy_in_process({with_suffix(req.src, side), with_suffix(dest.tmp(), side), true});
-      if (n >= 0) {
-        dest.add_companion(side);
+    for (std::string_view side : {"-wal", "-journal"}) {
+      if (copy_in_process({with_suffix(job.src, side), with_suffix(job.tmp(), side), true}) >= 0) {
+        job.companion(side);
         files.push_back(side);
-        out.bytes += n;
       }
     }
-    prog.finished_ns = now_ns();
+    job.read_done();
     fz.resume();
-    resumed_at = now_ns();
   }
-  out.steps = 1;
-  prog.steps = 1;
-  out.duration_s = ns_to_s(prog.finished_ns - frozen_at);
-  out.extra["frozen_pids"] = pids;
-  out.extra["files_copied"] = files;
-  out.extra["stop_wait_ms"] = ns_to_ms(frozen_at - asked);
-  out.extra["freeze_ms"] = ns_to_ms(resumed_at - asked);
-  dest.commit();
-  out.bytes = dest.bytes();
-  return out;
+  job.step();
+  job.extra["frozen_pids"] = pids;
+  job.extra["files_copied"] = files;
+  job.extra["stop_wait_ms"] = ns_to_ms(frozen_at - asked);
+  job.extra["freeze_ms"] = ns_to_ms(now_ns() - asked);
 }
 
 const bool registered = register_strategy({

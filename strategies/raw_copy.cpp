@@ -2,41 +2,29 @@
 // writers run. The unsafe control: the copy may mix old and new pages, and in WAL
 // mode the main file alone misses every commit not yet checkpointed. wal=true
 // copies the -wal afterwards too (a two-step copy that is still not atomic).
-#include "harness/clock.h"
-#include "strategies/atomic_dest.h"
+#include "core/files.h"
 #include "strategies/file_copy.h"
 #include "strategies/strategy.h"
-#include "strategies/strategy_util.h"
 
 namespace bb {
 namespace {
 
-BackupOutcome run_raw_copy(const BackupRequest& req) {
-  BackupOutcome out;
-  auto& prog = *req.progress;
-  const bool wal = param_bool(req.params, "wal");
-  AtomicDest dest(req.dest);
+void run_raw_copy(BackupJob& job) {
   // No SQLite connection in this process, so there is no lock to lose.
-  const int64_t t0 = now_ns();
-  prog.started_ns = t0;
-  copy_in_process({req.src, dest.tmp(), false});
-  ++out.steps;
+  job.reading();
+  copy_in_process({job.src, job.tmp(), false});
+  job.step();
   nlohmann::json files = {"db"};
-  if (wal) {
-    int64_t n = copy_in_process({with_suffix(req.src, "-wal"), with_suffix(dest.tmp(), "-wal"), true});
-    ++out.steps;
+  if (job.param_bool("wal")) {
+    int64_t n = copy_in_process({with_suffix(job.src, "-wal"), with_suffix(job.tmp(), "-wal"), true});
+    job.step();
     if (n >= 0) {
-      dest.add_companion("-wal");
+      job.companion("-wal");
       files.push_back("-wal");
     }
   }
-  prog.finished_ns = now_ns();
-  prog.steps = out.steps;
-  out.duration_s = ns_to_s(prog.finished_ns - t0);
-  out.extra["files_copied"] = files;
-  dest.commit();
-  out.bytes = dest.bytes();
-  return out;
+  job.read_done();
+  job.extra["files_copied"] = files;
 }
 
 const bool registered = register_strategy({

@@ -5,15 +5,16 @@
 #include <algorithm>
 #include <charconv>
 
-#include "harness/errors.h"
+#include "core/errors.h"
 #include "strategies/strategy.h"
 
 namespace bb {
 
-// Contract order (product.md), so `list` reads like the table there.
+// Contract order (docs/contract.md), so `list` and reports read like the table there.
 static int contract_rank(const std::string& n) {
-  static const std::vector<std::string> order{"online",      "vacuum-into", "exclusive-copy", "raw-copy",
-                                              "wal-snapshot-copy", "cli-backup", "fs-snapshot"};
+  static const std::vector<std::string> order{"online",      "vacuum-into",    "exclusive-copy", "raw-copy",
+                                              "wal-snapshot-copy", "cli-backup", "fs-snapshot",
+                                              "btrfs-snapshot", "reflink-copy", "incremental"};
   auto it = std::find(order.begin(), order.end(), n);
   return int(it - order.begin());
 }
@@ -41,9 +42,30 @@ const StrategyInfo* find_strategy(const std::string& name) {
   return nullptr;
 }
 
+nlohmann::json strategies_json() {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& s : registry()) {
+    nlohmann::json params = nlohmann::json::array();
+    for (auto& p : s.params)
+      params.push_back({{"name", p.name}, {"default", p.default_value}, {"help", p.help}, {"choices", p.choices}});
+    out.push_back({{"name", s.name},
+                   {"description", s.description},
+                   {"safety_note", s.safety_note},
+                   {"needs", s.needs},
+                   {"params", params}});
+  }
+  return out;
+}
+
 static bool parse_int(const std::string& v, int64_t& out) {
   auto r = std::from_chars(v.data(), v.data() + v.size(), out);
   return r.ec == std::errc() && r.ptr == v.data() + v.size() && !v.empty();
+}
+
+static std::string range_text(const StrategyParam& p) {
+  std::string r = fmt::format("{}..{}", p.min, p.max);
+  for (auto s : p.special) r += fmt::format(" or {}", s);
+  return r;
 }
 
 Params resolve_params(const StrategyInfo& s, const Params& given) {
@@ -64,35 +86,13 @@ Params resolve_params(const StrategyInfo& s, const Params& given) {
     } else {
       int64_t n;
       if (!parse_int(v, n)) throw UsageError(fmt::format("bad value '{}' for {}.{}: expected an integer", v, s.name, k));
+      bool special = std::find(it->special.begin(), it->special.end(), n) != it->special.end();
+      if (!special && (n < it->min || n > it->max))
+        throw UsageError(fmt::format("bad value {} for {}.{}: expected {}", n, s.name, k, range_text(*it)));
     }
     out[k] = v;
   }
   return out;
-}
-
-int64_t param_int(const Params& p, const std::string& key) {
-  int64_t n = 0;
-  auto it = p.find(key);
-  if (it == p.end() || !parse_int(it->second, n)) throw UsageError(fmt::format("parameter {} is not an integer", key));
-  return n;
-}
-
-bool param_bool(const Params& p, const std::string& key) {
-  auto it = p.find(key);
-  return it != p.end() && it->second == "true";
-}
-
-nlohmann::json to_json(const BackupOutcome& o) {
-  double mb = double(o.bytes) / 1e6;
-  return {{"status", o.status},
-          {"error", o.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.error)},
-          {"duration_s", o.duration_s},
-          {"bytes", o.bytes},
-          {"mb_per_s", o.duration_s > 0 && o.status == "completed" ? mb / o.duration_s : 0.0},
-          {"steps", o.steps},
-          {"restarts", o.restarts},
-          {"busy_retries", o.busy_retries},
-          {"extra", o.extra}};
 }
 
 }  // namespace bb

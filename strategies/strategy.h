@@ -1,16 +1,23 @@
 // A backup strategy: one way to produce a backup file from a live database.
-// Each strategy is one file that registers a StrategyInfo under its contract name
-// (product.md); the driver, `backup` and `list` work only through this table.
+// Each strategy is one file that registers a StrategyInfo under its contract name;
+// the driver, `backup` and `list` work only through this table. A strategy only
+// copies the source to the temporary destination its BackupJob names and marks
+// when its reads begin and end; the runner (runner.h) does the timing, the atomic
+// destination, bytes, progress, the outcome and error handling.
 #pragma once
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "harness/shared_state.h"
+#include "core/shared_state.h"
 
 namespace bb {
 
@@ -18,33 +25,98 @@ struct StrategyParam {
   std::string name;
   std::string default_value;
   std::string help;
-  std::vector<std::string> choices;  // empty: any integer (validated by the strategy)
+  std::vector<std::string> choices;  // empty: an integer in [min, max] (or `special`)
+  int64_t min = 0;
+  int64_t max = std::numeric_limits<int32_t>::max();
+  std::vector<int64_t> special = {};  // integers allowed outside [min, max] (e.g. pages = -1)
 };
 
 using Params = std::map<std::string, std::string>;
 
-struct BackupRequest {
-  std::string src;
-  std::string dest;
-  Params params;                   // complete: defaults filled in, validated
-  std::string mode;                // the source's journal mode ("wal", "delete", ...)
-  BackupProgress* progress;        // never null: shared memory in a trial, local otherwise
-  bool in_trial = false;           // run by the driver while workers hold the database
-  std::vector<pid_t> holders;      // in a trial: the worker processes (for fs-snapshot)
+enum class BackupStatus { kCompleted, kFailed, kTimeout, kSkipped };
+NLOHMANN_JSON_SERIALIZE_ENUM(BackupStatus, {{BackupStatus::kCompleted, "completed"},
+                                            {BackupStatus::kFailed, "failed"},
+                                            {BackupStatus::kTimeout, "timeout"},
+                                            {BackupStatus::kSkipped, "skipped"}})
+
+// Why a backup failed, as one kind (exit codes and reports depend on it, never
+// on message text).
+enum class FailureKind { kNone, kBadInput, kDiskFull, kLocked, kInternal };
+NLOHMANN_JSON_SERIALIZE_ENUM(FailureKind, {{FailureKind::kNone, nullptr},
+                                           {FailureKind::kBadInput, "bad_input"},
+                                           {FailureKind::kDiskFull, "disk_full"},
+                                           {FailureKind::kLocked, "locked"},
+                                           {FailureKind::kInternal, "internal"}})
+
+// A failure a strategy can name itself (e.g. "no sqlite3 on PATH": internal;
+// "the source is not in WAL mode": bad input).
+struct BackupFailure : std::runtime_error {
+  BackupFailure(FailureKind k, const std::string& what) : std::runtime_error(what), kind(k) {}
+  FailureKind kind;
 };
 
+// What one backup did. Written by the backup process (outcome file or stdout),
+// read back by the driver: one type, one serialisation.
 struct BackupOutcome {
-  std::string status = "completed";  // completed | failed | timeout | skipped
-  std::string error;                 // empty unless failed/skipped
-  double duration_s = 0;
+  std::string strategy;
+  Params params;
+  std::string mode;  // the source's journal mode
+  BackupStatus status = BackupStatus::kCompleted;
+  FailureKind failure = FailureKind::kNone;
+  std::string error;       // empty unless failed, timed out or skipped
+  double duration_s = 0;   // impact window: asked .. released
+  double read_s = 0;       // snapshot window: first .. last read of the source
+  double commit_s = 0;     // fsync + rename of the destination, after release
   int64_t bytes = 0;
-  int64_t steps = 0;
-  int64_t restarts = 0;
-  int64_t busy_retries = 0;
+  int64_t steps = 0, restarts = 0, busy_retries = 0;
+  int64_t asked_ns = 0, read_begin_ns = 0, read_end_ns = 0, released_ns = 0;  // CLOCK_MONOTONIC
   nlohmann::json extra = nlohmann::json::object();  // strategy-specific facts
-};
 
-nlohmann::json to_json(const BackupOutcome& o);
+  bool completed() const { return status == BackupStatus::kCompleted; }
+  // bytes / duration; 0 unless completed with a positive duration.
+  double mb_per_s() const;
+};
+void to_json(nlohmann::json& j, const BackupOutcome& o);
+void from_json(const nlohmann::json& j, BackupOutcome& o);
+
+class AtomicDest;
+
+// What the runner hands a strategy: the source, where to write, the parameters,
+// and the marks and counters it reports through.
+class BackupJob {
+ public:
+  BackupJob(std::string src, AtomicDest& dest, Params params, std::string mode, bool in_trial,
+            std::vector<pid_t> holders, BackupProgress& progress);
+
+  const std::string src;
+  const std::string& tmp() const;  // the temporary destination (renamed by the runner)
+  const Params params;             // complete: defaults filled in, validated
+  const std::string mode;          // the source's journal mode ("wal", "delete", ...)
+  const bool in_trial;             // run by the driver while workers hold the database
+  const std::vector<pid_t> holders;  // in a trial: the worker processes
+  nlohmann::json extra = nlohmann::json::object();
+
+  int64_t param_int(const std::string& key) const;
+  bool param_bool(const std::string& key) const;
+
+  // The snapshot window: the first read of the source begins / the last ended.
+  // The first call of reading() counts; read_done() may be called again later.
+  void reading();
+  void read_done();
+  // Counters, mirrored into shared memory as they change.
+  void step(int64_t remaining_pages = -1);
+  void restart();
+  void busy_retry();
+  int64_t steps() const { return progress_.steps.load(); }
+  int64_t restarts() const { return progress_.restarts.load(); }
+  int64_t busy_retries() const { return progress_.busy_retries.load(); }
+  // A file written at tmp() + suffix that belongs to the backup (e.g. "-wal").
+  void companion(std::string_view suffix);
+
+ private:
+  AtomicDest& dest_;
+  BackupProgress& progress_;
+};
 
 struct StrategyInfo {
   std::string name;
@@ -56,18 +128,27 @@ struct StrategyInfo {
   // Whether a snapshot that is not OK is a finding (exit 1 from `run`).
   std::function<bool(const std::string& mode, const Params&)> expected_safe;
   std::string safety_note;  // one line for `list`: where it is safe
-  std::function<BackupOutcome(const BackupRequest&)> run;
+  std::string needs;        // what it needs beyond SQLite (a filesystem, a build option); empty: nothing
+  // Copies job.src to job.tmp(); throws on failure (BackupFailure, SqliteError,
+  // std::system_error, ...: the runner turns each into one failure kind).
+  std::function<void(BackupJob&)> run;
 };
 
 // Registration: one line in each strategy's file.
 bool register_strategy(StrategyInfo info);
+// In the contract's order (docs/contract.md), then by name.
 const std::vector<StrategyInfo>& strategies();
 const StrategyInfo* find_strategy(const std::string& name);
+// The registry as JSON for results.json: name, description, safety note, needs,
+// parameters (so reports need no list of their own).
+nlohmann::json strategies_json();
 
-// Fills defaults and checks keys and values; throws UsageError naming the problem.
+// Fills defaults and checks keys, values and ranges; throws UsageError naming the
+// problem.
 Params resolve_params(const StrategyInfo& s, const Params& given);
-// Parses an integer parameter (already validated by resolve_params).
-int64_t param_int(const Params& p, const std::string& key);
-bool param_bool(const Params& p, const std::string& key);
+
+// The rollback-journal family: every journal mode but WAL keeps the whole
+// committed state in the main database file between transactions.
+inline bool delete_family(const std::string& mode) { return mode != "wal"; }
 
 }  // namespace bb

@@ -1,44 +1,30 @@
-// Small helpers shared by the strategy files (strategies/ only).
+// Small helpers shared by the strategy files (strategies/ only): a lock-retrying
+// busy handler and a BUSY-retry loop.
 #pragma once
 #include <sqlite3.h>
 
-#include <atomic>
+#include <chrono>
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <thread>
 
-#include "harness/clock.h"
-#include "harness/sqlite_db.h"
+#include "core/clock.h"
+#include "core/sqlite_db.h"
+#include "strategies/strategy.h"
 
 namespace bb {
 
-// base + suffix, spelled out: GCC 12 warns falsely (-Wrestrict) on
-// std::string + "literal".
-inline std::string with_suffix(const std::string& base, std::string_view suffix) {
-  std::string r;
-  r.reserve(base.size() + suffix.size());
-  r.append(base).append(suffix);
-  return r;
-}
-
-// The rollback-journal family: every journal mode but WAL keeps the whole
-// committed state in the main database file between transactions.
-inline bool delete_family(const std::string& mode) { return mode != "wal"; }
-
 // A busy handler that retries a lock every millisecond until a deadline and
-// counts the retries. SQLite's own busy_timeout sleeps ever longer (up to 100 ms
-// between tries), so under a steady stream of writers in rollback mode a backup
-// asking for a lock keeps missing the short gaps between their transactions.
+// counts the retries in the job. SQLite's own busy_timeout sleeps ever longer (up
+// to 100 ms between tries), so under a steady stream of writers in rollback mode
+// a backup asking for a lock keeps missing the short gaps between their
+// transactions.
 class EagerBusy {
  public:
-  EagerBusy(sqlite3* db, int64_t timeout_ms, std::atomic<int64_t>* progress_counter)
-      : timeout_ns_(timeout_ms * 1'000'000), progress_(progress_counter) {
+  EagerBusy(sqlite3* db, int64_t timeout_ms, BackupJob& job) : timeout_ns_(timeout_ms * 1'000'000), job_(job) {
     sqlite3_busy_handler(db, &EagerBusy::handler, this);
   }
   EagerBusy(const EagerBusy&) = delete;
   EagerBusy& operator=(const EagerBusy&) = delete;
-  int64_t retries() const { return retries_; }
 
  private:
   static int handler(void* self, int n) {
@@ -46,20 +32,18 @@ class EagerBusy {
     const int64_t now = now_ns();
     if (n == 0) b->deadline_ = now + b->timeout_ns_;  // a new wait begins
     if (now >= b->deadline_) return 0;
-    ++b->retries_;
-    if (b->progress_) b->progress_->store(b->retries_);
+    b->job_.busy_retry();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // lock back-off, not synchronisation
     return 1;
   }
   int64_t timeout_ns_;
-  std::atomic<int64_t>* progress_;
+  BackupJob& job_;
   int64_t deadline_ = 0;
-  int64_t retries_ = 0;
 };
 
 // Lock waits of the strategies that take one: each wait retries every
 // millisecond (EagerBusy) for kLockWaitMs; a BUSY that still comes back is
-// retried up to kMaxBusyErrors times before the backup fails.
+// retried up to kMaxBusyErrors times before the backup fails (kind: locked).
 constexpr int kLockWaitMs = 2000;
 constexpr int kMaxBusyErrors = 60;
 
@@ -68,7 +52,7 @@ constexpr int kMaxBusyErrors = 60;
 // Returns how many BUSY errors it absorbed.
 template <typename Attempt, typename AfterBusy>
 int64_t retry_busy(Attempt&& attempt, AfterBusy&& after_busy) {
-  for (int64_t busy_errors = 0;; ) {
+  for (int64_t busy_errors = 0;;) {
     try {
       attempt();
       return busy_errors;

@@ -14,9 +14,10 @@
 // committed state at or after our snapshot: possibly newer than it, never torn.
 // The copy runs in a child (copy_in_child): closing a descriptor of the database
 // in this process would drop our connection's locks.
-#include "harness/clock.h"
-#include "harness/sqlite_db.h"
-#include "strategies/atomic_dest.h"
+#include <filesystem>
+
+#include "core/files.h"
+#include "core/sqlite_db.h"
 #include "strategies/file_copy.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
@@ -24,47 +25,28 @@
 namespace bb {
 namespace {
 
-BackupOutcome run_wal_snapshot_copy(const BackupRequest& req) {
-  BackupOutcome out;
-  auto& prog = *req.progress;
-  Db db(req.src, SQLITE_OPEN_READWRITE);
-  EagerBusy busy(db.get(), 5000, &prog.busy_retries);
-  if (journal_mode(db) != "wal") throw std::runtime_error("wal-snapshot-copy: the source is not in WAL mode");
-  AtomicDest dest(req.dest);
-
-  const int64_t t0 = now_ns();
-  prog.started_ns = t0;
+void run_wal_snapshot_copy(BackupJob& job) {
+  Db db(job.src, SQLITE_OPEN_READWRITE);
+  EagerBusy busy(db.get(), 5000, job);
+  if (journal_mode(db) != "wal")
+    throw BackupFailure(FailureKind::kBadInput, "wal-snapshot-copy: the source is not in WAL mode");
   db.exec("BEGIN");
-  bool in_txn = true;
-  try {
-    // The first read opens the read transaction and takes a read mark.
-    out.extra["snapshot_schema_objects"] = db.query_int("SELECT count(*) FROM sqlite_schema");
-    const std::string wal_dst = with_suffix(dest.tmp(), "-wal");
-    out.bytes = copy_in_child({{req.src, dest.tmp(), false}, {with_suffix(req.src, "-wal"), wal_dst, true}});
-    out.steps = 1;
-    prog.steps = 1;
-    prog.finished_ns = now_ns();
-    in_txn = false;
-    db.exec("COMMIT");
-    std::error_code ec;
-    if (std::filesystem::exists(wal_dst, ec)) {
-      dest.add_companion("-wal");
-      out.extra["files_copied"] = {"db", "-wal"};
-    } else {
-      out.extra["files_copied"] = {"db"};
-    }
-  } catch (...) {
-    if (in_txn) sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+  InTransaction tx(db);
+  // The first read opens the read transaction and takes a read mark.
+  job.extra["snapshot_schema_objects"] = db.query_int("SELECT count(*) FROM sqlite_schema");
+  job.reading();
+  const std::string wal_dst = with_suffix(job.tmp(), "-wal");
+  copy_in_child({{job.src, job.tmp(), false}, {with_suffix(job.src, "-wal"), wal_dst, true}});
+  job.step();
+  job.read_done();
+  tx.commit();
+  std::error_code ec;
+  if (std::filesystem::exists(wal_dst, ec)) {
+    job.companion("-wal");
+    job.extra["files_copied"] = {"db", "-wal"};
+  } else {
+    job.extra["files_copied"] = {"db"};
   }
-  const int64_t t1 = prog.finished_ns.load();
-  db.close();
-  out.duration_s = ns_to_s(t1 - t0);
-  out.busy_retries = busy.retries();
-  out.extra["read_held_ms"] = ns_to_ms(now_ns() - t0);
-  dest.commit();
-  out.bytes = dest.bytes();
-  return out;
 }
 
 const bool registered = register_strategy({

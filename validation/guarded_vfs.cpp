@@ -13,13 +13,13 @@
 #include <mutex>
 #include <vector>
 
-#include "harness/sqlite_db.h"
+#include "core/files.h"
+#include "core/sqlite_db.h"
 
 namespace bb {
 namespace {
 
 constexpr const char* kName = "bb-guarded";
-constexpr const char* kSidecars[] = {"", "-wal", "-shm", "-journal"};
 
 std::mutex mu;
 std::map<std::string, int>& allowed() {  // full path -> number of guards
@@ -111,18 +111,7 @@ std::string uri_escape(const std::string& s) {
   return out;
 }
 
-std::string with_suffix(const std::string& base_path, const char* suffix) {
-  std::string s = base_path;
-  s.append(suffix);
-  return s;
-}
-
 }  // namespace
-
-const char* guarded_vfs_name() {
-  install();
-  return kName;
-}
 
 GuardedPath::GuardedPath(const std::string& path) {
   install();
@@ -138,12 +127,13 @@ GuardedPath::GuardedPath(const std::string& path) {
   // "//" is not read as a host name.
   uri_ = fmt::format("file://{}?vfs={}", uri_escape(abs), kName);
   std::lock_guard lk(mu);
+  ++allowed()[full_];
   for (auto s : kSidecars) ++allowed()[with_suffix(full_, s)];
 }
 
 GuardedPath::~GuardedPath() {
   std::lock_guard lk(mu);
-  for (auto s : kSidecars) {
+  for (std::string_view s : {std::string_view(), kSidecars[0], kSidecars[1], kSidecars[2]}) {
     auto it = allowed().find(with_suffix(full_, s));
     if (it != allowed().end() && --it->second == 0) allowed().erase(it);
   }

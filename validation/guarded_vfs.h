@@ -13,8 +13,6 @@
 
 namespace bb {
 
-// Name of the VFS to open snapshots with (registered on first use, not default).
-const char* guarded_vfs_name();
 
 // While an instance lives, `path` and its sidecars are reachable through the
 // guarded VFS. `uri()` is the URI to open it with (needs SQLITE_OPEN_URI).

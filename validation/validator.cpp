@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/clock.h"
-#include "harness/sqlite_db.h"
+#include "core/clock.h"
+#include "core/sqlite_db.h"
 #include "validation/guarded_vfs.h"
 #include "workloads/workload.h"
 

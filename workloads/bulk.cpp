@@ -9,7 +9,7 @@ constexpr int kTransfersPerTx = 200;
 
 const bool registered = register_workload(
     {"bulk", "ledger with 200 transfers per transaction (long write locks); ledger invariants",
-     [] { return make_ledger(kTransfersPerTx); }});
+     [] { return make_ledger(kTransfersPerTx); }, ""});
 
 }  // namespace
 }  // namespace bb

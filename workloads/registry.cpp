@@ -1,6 +1,9 @@
 // The workload registry, filled by each workload file's registration line.
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "core/errors.h"
 #include "workloads/workload.h"
 
 namespace bb {
@@ -23,6 +26,24 @@ const WorkloadInfo* find_workload(const std::string& name) {
   for (auto& w : registry())
     if (w.name == name) return &w;
   return nullptr;
+}
+
+const WorkloadInfo* detect_workload(Db& db) {
+  Stmt st(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+  for (auto& w : registry()) {
+    if (w.schema_marker.empty()) continue;
+    sqlite3_bind_text(st.get(), 1, w.schema_marker.c_str(), -1, SQLITE_TRANSIENT);
+    bool found = st.step();
+    st.reset();
+    if (found) return &w;
+  }
+  return nullptr;
+}
+
+ReaderShape parse_reader_shape(const std::string& name) {
+  if (name == kReaderShapeNames[0]) return ReaderShape::kLookup;
+  if (name == kReaderShapeNames[1]) return ReaderShape::kScan;
+  throw UsageError(fmt::format("unknown reader shape '{}' (expected lookup or scan)", name));
 }
 
 }  // namespace bb

@@ -2,14 +2,16 @@
 // transaction, and the invariants every consistent snapshot satisfies. Timing is
 // not the workload's business: the worker loop timestamps around run().
 #pragma once
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace bb {
 
@@ -27,6 +29,13 @@ class WriterTx {
   virtual ~WriterTx() = default;
   virtual int64_t run(Rng& rng) = 0;
 };
+
+// What a reader does: `lookup` reads a few rows by key and the newest records (a
+// steady, cheap load); `scan` reads a whole table in one transaction (in rollback
+// mode its SHARED lock holds writers off for the whole scan: a load that starves
+// writers by itself, see docs/measuring-impact.md).
+enum class ReaderShape { kLookup, kScan };
+inline constexpr std::array<std::string_view, 2> kReaderShapeNames{"lookup", "scan"};
 
 // One read transaction; throws InvariantBroken when it sees an impossible state
 // (a harness bug, since readers only ever see committed snapshots).
@@ -59,23 +68,27 @@ class Workload {
   // Creates the schema and initial rows in an empty database (pragmas already set).
   virtual void populate(Db& db, const PopulateParams& p) = 0;
   virtual std::unique_ptr<WriterTx> writer(Db& db, int worker) = 0;
-  virtual std::unique_ptr<ReaderTx> reader(Db& db, int worker) = 0;
+  virtual std::unique_ptr<ReaderTx> reader(Db& db, int worker, ReaderShape shape) = 0;
+  // The names of the checks check() reports, in order: the validator reports
+  // these and no others.
+  virtual std::vector<std::string> checks() const = 0;
   // Checks the invariants on a snapshot. Streams (constant memory in the number of
   // rows). Throws SqliteError when the snapshot cannot be read.
   virtual InvariantReport check(Db& db) = 0;
 };
 
-// Runs one write transaction: `begin` (BEGIN IMMEDIATE), `body`, `commit`, and
-// returns what `body` returns. On an SQLite error it rolls back whatever is open
-// and rethrows, so the worker loop can count a BUSY and retry.
+// Runs one transaction: `begin` (BEGIN IMMEDIATE for writers, BEGIN for
+// readers), `body`, `commit`, and returns what `body` returns. On any error it
+// rolls back whatever is open and rethrows, so the worker loop can count a BUSY
+// and retry (and a reader that saw a broken invariant leaves no lock behind).
 template <typename Body>
-int64_t in_write_tx(Db& db, Stmt& begin, Stmt& commit, Stmt& rollback, Body&& body) {
+auto in_transaction(Db& db, Stmt& begin, Stmt& commit, Stmt& rollback, Body&& body) {
   try {
     begin.run();
-    int64_t result = body();
+    auto result = body();
     commit.run();
     return result;
-  } catch (const SqliteError&) {
+  } catch (...) {
     if (!sqlite3_get_autocommit(db.get())) rollback.run();
     throw;
   }
@@ -85,7 +98,15 @@ struct WorkloadInfo {
   std::string name;
   std::string description;
   std::function<std::unique_ptr<Workload>()> make;
+  // A table only this workload's databases have, so `validate --workload auto`
+  // recognises them; empty for variants that share another's schema (bulk).
+  std::string schema_marker;
 };
+
+// The workload whose schema marker `db` has; null when none matches.
+const WorkloadInfo* detect_workload(Db& db);
+// "lookup" or "scan"; UsageError otherwise.
+ReaderShape parse_reader_shape(const std::string& name);
 
 // Registration: one line in each workload's file.
 bool register_workload(WorkloadInfo info);

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "harness/holders.h"
+#include "core/holders.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;

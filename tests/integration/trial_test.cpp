@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "tests/test_support.h"
 
 namespace bb {

@@ -16,10 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "harness/clock.h"
-#include "harness/process.h"
-#include "harness/shared_state.h"
-#include "harness/sqlite_db.h"
+#include "core/clock.h"
+#include "core/process.h"
+#include "core/shared_state.h"
+#include "core/sqlite_db.h"
 #include "strategies/strategy.h"
 #include "tests/strategies/strategy_test_support.h"
 #include "tests/test_support.h"

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace bb::test {
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "tests/test_support.h"
 
 namespace bb {

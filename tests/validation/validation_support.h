@@ -10,7 +10,7 @@
 #include <optional>
 #include <random>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "tests/test_support.h"
 #include "validation/validator.h"
 #include "workloads/workload.h"

@@ -1,7 +1,7 @@
 // The ledger's invariants on hand-made good and bad databases.
 #include <gtest/gtest.h>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "tests/test_support.h"
 #include "workloads/workload.h"
 
@@ -43,7 +43,7 @@ TEST(Ledger, WritersProduceAConsistentLedger) {
 
 TEST(Ledger, ReaderSeesTheInvariant) {
   LedgerDb l(10);
-  auto rd = l.w->reader(l.db, 0);
+  auto rd = l.w->reader(l.db, 0, ReaderShape::kScan);
   Rng rng(1);
   EXPECT_NO_THROW(rd->run(rng));
   l.db.exec("UPDATE accounts SET balance = balance + 1 WHERE id = 1");

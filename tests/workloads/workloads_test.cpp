@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "harness/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "tests/test_support.h"
 #include "workloads/workload.h"
 
@@ -33,7 +33,7 @@ TEST_P(EveryWorkload, KeepsItsInvariantsAndCatchesABrokenOne) {
   auto before = w->check(db);
   EXPECT_TRUE(before.ok()) << before.detail;
   auto tx = w->writer(db, 0);
-  auto rd = w->reader(db, 0);
+  auto rd = w->reader(db, 0, ReaderShape::kScan);
   Rng rng(3);
   int64_t last = 0;
   for (int i = 0; i < 30; ++i) {

@@ -1,0 +1,34 @@
+// Database files on disk: sidecars, sizes, fsync.
+#include "core/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+namespace bb {
+
+void remove_db_files(const std::string& path) noexcept {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  for (auto s : kSidecars) std::filesystem::remove(with_suffix(path, s), ec);
+}
+
+int64_t file_size_or_zero(const std::string& path) {
+  struct stat sb;
+  return stat(path.c_str(), &sb) == 0 ? int64_t(sb.st_size) : 0;
+}
+
+void fsync_path(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) throw std::system_error(err, std::generic_category(), "fsync " + path);
+}
+
+}  // namespace bb

@@ -1,0 +1,92 @@
+// The shared-memory segment through which the driver coordinates its worker and
+// backup processes: start barrier, stop flag, per-process counters and the
+// backup's progress. Lives in a Boost.Interprocess segment; the driver owns it and
+// removes it on every exit path (ShmSegment's destructor, and signal handling in
+// the driver's loop).
+#pragma once
+#include <sys/types.h>
+
+#include <atomic>
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+#include <boost/interprocess/sync/interprocess_condition.hpp>
+#include <boost/interprocess/sync/interprocess_mutex.hpp>
+#include <cstdint>
+#include <string>
+
+namespace bb {
+
+constexpr int kMaxWorkers = 64;
+
+// One slot per worker process; the worker writes, the driver reads.
+struct WorkerSlot {
+  std::atomic<int> pid{0};
+  std::atomic<int64_t> busy_errors{0};  // SQLITE_BUSY/LOCKED returned to the worker
+  std::atomic<int64_t> behind{0};       // open-loop: transactions started late
+  std::atomic<int64_t> max_lag_ns{0};   // open-loop: worst lateness behind schedule
+  std::atomic<int> failed{0};           // nonzero: the worker hit a fatal error
+  char error[200] = {};                 // its message, written before `failed`
+};
+
+// What the backup process reports while it runs, so a killed (timed-out) backup
+// still leaves its progress behind. The four marks bound the backup's two
+// windows (docs/measuring-impact.md): impact = asked..released, snapshot =
+// read_begin..read_end. 0 = not reached yet.
+struct BackupProgress {
+  std::atomic<int64_t> asked_ns{0};       // began asking for the database (before any lock wait)
+  std::atomic<int64_t> read_begin_ns{0};  // first read of the source
+  std::atomic<int64_t> read_end_ns{0};    // last read of the source
+  std::atomic<int64_t> released_ns{0};    // every lock and connection on the source released
+  std::atomic<int64_t> steps{0};
+  std::atomic<int64_t> restarts{0};
+  std::atomic<int64_t> busy_retries{0};
+  std::atomic<int64_t> remaining{0};      // pages left, when the strategy knows
+};
+
+struct SharedState {
+  boost::interprocess::interprocess_mutex mutex;
+  boost::interprocess::interprocess_condition cond;  // barrier arrivals and release
+  int expected = 0;                                  // guarded by mutex
+  int arrived = 0;                                   // guarded by mutex
+  bool released = false;                             // guarded by mutex
+  std::atomic<int64_t> t0_ns{0};                     // common start of every schedule
+  std::atomic<bool> stop{false};
+  WorkerSlot workers[kMaxWorkers];
+  BackupProgress backup;
+
+  // Worker side: announce readiness and block until the driver releases everyone.
+  void arrive_and_wait();
+  // Driver side: wait until `expected` workers arrived; false on timeout.
+  bool wait_for_arrivals(int64_t timeout_ms);
+  // Driver side: set t0 and release every waiting worker at once.
+  void release(int64_t t0);
+};
+
+// Owns (creator) or attaches to (worker) a named segment holding one SharedState.
+class ShmSegment {
+ public:
+  // Creates a fresh segment; removes a stale one with the same name first.
+  static ShmSegment create(const std::string& name);
+  static ShmSegment attach(const std::string& name);
+  ShmSegment(ShmSegment&&) noexcept;
+  ~ShmSegment();  // the owner removes the segment
+
+  SharedState* state() const { return state_; }
+  const std::string& name() const { return name_; }
+  // Removes the segment name now (idempotent); the mapping stays valid.
+  void remove();
+
+ private:
+  ShmSegment() = default;
+  std::string name_;
+  bool owner_ = false;
+  boost::interprocess::mapped_region region_;
+  SharedState* state_ = nullptr;
+};
+
+// A unique segment name for this driver process.
+std::string make_segment_name();
+// Removes segments left by drivers that were killed (their pid no longer exists).
+void remove_stale_segments();
+
+}  // namespace bb

@@ -1,0 +1,23 @@
+// `backup-bench run`: expands a scenario into trials, runs them, writes the run
+// folder (results.json, trials.csv, per-trial series) and prints the summary.
+#pragma once
+#include <string>
+
+#include "driver/scenario.h"
+
+namespace bb {
+
+struct RunOptions {
+  std::string out;  // run folder; empty: runs/<timestamp> with a runs/latest link
+  int shard_k = 0, shard_n = 1;
+  bool keep_snapshots = false;
+};
+
+// Returns the process exit code (0, or 1 when an expected-safe strategy produced
+// a snapshot that is not OK).
+int run_scenario(const Scenario& s, const RunOptions& opt);
+
+
+
+
+}  // namespace bb

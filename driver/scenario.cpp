@@ -1,0 +1,320 @@
+// Scenario files, the option table, and matrix expansion.
+#include "driver/scenario.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <toml++/toml.h>
+
+#include "core/errors.h"
+
+namespace fs = std::filesystem;
+
+namespace bb {
+namespace {
+
+using Values = std::vector<std::string>;
+
+int64_t to_int(const std::string& key, const std::string& v, int64_t min) {
+  int64_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty())
+    throw UsageError(fmt::format("{}: '{}' is not an integer", key, v));
+  if (n < min) throw UsageError(fmt::format("{}: {} is below the minimum {}", key, n, min));
+  return n;
+}
+
+double to_double(const std::string& key, const std::string& v, double min) {
+  size_t used = 0;
+  double d = 0;
+  try {
+    d = std::stod(v, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || !std::isfinite(d))
+    throw UsageError(fmt::format("{}: '{}' is not a number", key, v));
+  if (d < min) throw UsageError(fmt::format("{}: {} is below the minimum {}", key, v, min));
+  return d;
+}
+
+const std::string& one(const std::string& key, const Values& v) {
+  if (v.size() != 1) throw UsageError(fmt::format("{}: expected one value, got {}", key, v.size()));
+  return v[0];
+}
+
+struct Option {
+  OptionDef def;
+  std::function<void(Scenario&, const Values&)> set;
+};
+
+const std::vector<Option>& table() {
+  auto int_list = [](std::vector<int64_t> Scenario::*m, int64_t min) {
+    return [m, min](Scenario& s, const Values& v) {
+      if (v.empty()) throw UsageError("empty list");
+      (s.*m).clear();
+      for (auto& x : v) (s.*m).push_back(to_int("value", x, min));
+    };
+  };
+  auto int_opt = [](int64_t Scenario::*m, int64_t min) {
+    return [m, min](Scenario& s, const Values& v) { s.*m = to_int("value", one("value", v), min); };
+  };
+  auto dbl_opt = [](double Scenario::*m, double min) {
+    return [m, min](Scenario& s, const Values& v) { s.*m = to_double("value", one("value", v), min); };
+  };
+  static const std::vector<Option> t{
+      {{"description", "what the scenario is for", ""}, [](Scenario& s, const Values& v) { s.description = one("description", v); }},
+      {{"workload", "workload name (list workloads)", "ledger"},
+       [](Scenario& s, const Values& v) { s.workload = one("workload", v); }},
+      {{"modes", "journal modes to run: wal, delete, truncate, persist", "wal,delete"},
+       [](Scenario& s, const Values& v) {
+         static const Values ok{"wal", "delete", "truncate", "persist"};
+         if (v.empty()) throw UsageError("no journal mode given");
+         for (auto& m : v)
+           if (std::find(ok.begin(), ok.end(), m) == ok.end())
+             throw UsageError(fmt::format("unknown journal mode '{}' (expected {})", m, fmt::join(ok, ", ")));
+         s.modes = v;
+       }},
+      {{"strategies", "strategy names with default parameters ('all' = every strategy)", "online"},
+       [](Scenario& s, const Values& v) { set_strategies(s, fmt::format("{}", fmt::join(v, ","))); }},
+      {{"db_mb", "database sizes in MB (a list makes a matrix axis)", "16"}, int_list(&Scenario::db_mb, 1)},
+      {{"writers", "writer process counts (a list makes a matrix axis)", "2"}, int_list(&Scenario::writers, 1)},
+      {{"readers", "reader processes", "1"}, int_opt(&Scenario::readers, 0)},
+      {{"rate", "per-writer target transactions/s (open loop); 0 = as fast as possible", "0"},
+       dbl_opt(&Scenario::rate, 0)},
+      {{"repeat", "repetitions of every cell", "1"}, int_opt(&Scenario::repeat, 1)},
+      {{"seed", "seed every random choice derives from", "1"}, int_opt(&Scenario::seed, 0)},
+      {{"page_size", "database page size in bytes", "4096"},
+       [](Scenario& s, const Values& v) {
+         int64_t n = to_int("page_size", one("page_size", v), 512);
+         if (n > 65536 || (n & (n - 1))) throw UsageError(fmt::format("page_size: {} is not a power of two in 512..65536", n));
+         s.page_size = n;
+       }},
+      {{"synchronous", "PRAGMA synchronous for workers: OFF, NORMAL, FULL, EXTRA", "NORMAL"},
+       [](Scenario& s, const Values& v) {
+         static const Values ok{"OFF", "NORMAL", "FULL", "EXTRA"};
+         auto x = one("synchronous", v);
+         if (std::find(ok.begin(), ok.end(), x) == ok.end()) throw UsageError(fmt::format("synchronous: unknown value '{}'", x));
+         s.synchronous = x;
+       }},
+      {{"wal_autocheckpoint", "PRAGMA wal_autocheckpoint in pages (0 = off)", "1000"},
+       int_opt(&Scenario::wal_autocheckpoint, 0)},
+      {{"busy_timeout_ms", "workers' busy timeout in milliseconds", "5000"}, int_opt(&Scenario::busy_timeout_ms, 0)},
+      {{"warmup_s", "seconds of load before measuring", "0.5"}, dbl_opt(&Scenario::warmup_s, 0)},
+      {{"baseline_s", "seconds of the baseline window (no backup)", "2"}, dbl_opt(&Scenario::baseline_s, 0.1)},
+      {{"backup_timeout_s", "time limit for the backup; past it the backup is killed (timeout)", "30"},
+       dbl_opt(&Scenario::backup_timeout_s, 0.1)},
+      {{"cooldown_s", "seconds of load after the backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0)},
+  };
+  return t;
+}
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+Values node_values(const toml::node& n) {
+  Values out;
+  auto scalar = [](const toml::node& x) -> std::string {
+    if (auto s = x.value<std::string>()) return *s;
+    if (x.is_integer()) return std::to_string(*x.value<int64_t>());
+    if (x.is_floating_point()) return fmt::format("{}", *x.value<double>());
+    if (x.is_boolean()) return *x.value<bool>() ? "true" : "false";
+    throw UsageError("expected a string, number, boolean or a list of them");
+  };
+  if (auto arr = n.as_array()) {
+    for (auto& e : *arr) out.push_back(scalar(e));
+  } else {
+    out.push_back(scalar(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<OptionDef> scenario_options() {
+  std::vector<OptionDef> out;
+  for (auto& o : table()) out.push_back(o.def);
+  return out;
+}
+
+void set_option(Scenario& s, const std::string& key, const Values& values) {
+  for (auto& o : table()) {
+    if (o.def.key != key) continue;
+    try {
+      o.set(s, values);
+    } catch (const UsageError& e) {
+      std::string m = e.what();
+      // Errors from shared helpers say "value"; name the option instead.
+      if (m.rfind("value", 0) == 0) m = key + m.substr(5);
+      else if (m.rfind(key, 0) != 0) m = key + ": " + m;
+      throw UsageError(m);
+    }
+    return;
+  }
+  throw UsageError(fmt::format("unknown option '{}'", key));
+}
+
+void set_strategies(Scenario& s, const std::string& list) {
+  s.strategies.clear();
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = list.find(',', pos);
+    std::string name = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    if (name.empty()) continue;
+    if (name == "all") {
+      for (auto& st : strategies()) s.strategies.push_back({st.name, st.name, {}});
+      continue;
+    }
+    if (!find_strategy(name)) {
+      std::vector<std::string> names;
+      for (auto& st : strategies()) names.push_back(st.name);
+      throw UsageError(fmt::format("unknown strategy '{}' (known: {})", name, fmt::join(names, ", ")));
+    }
+    s.strategies.push_back({name, name, {}});
+  }
+  if (s.strategies.empty()) throw UsageError("no strategy given");
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  if (!fs::is_regular_file(path)) throw UsageError(fmt::format("scenario file {} does not exist", path));
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw UsageError(fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+  }
+  Scenario s;
+  s.name = fs::path(path).stem().string();
+  auto where = [&](const toml::node& n) { return fmt::format("{}:{}", path, n.source().begin.line); };
+  for (auto& [k, v] : doc) {
+    std::string key(k.str());
+    if (key != "global" && key != "strategy")
+      throw UsageError(fmt::format("{}: unknown section '{}' (expected [global] and [[strategy]])", where(v), key));
+  }
+  if (auto g = doc["global"].as_table()) {
+    for (auto& [k, v] : *g) {
+      try {
+        set_option(s, std::string(k.str()), node_values(v));
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}", where(v), e.what()));
+      }
+    }
+  }
+  if (auto arr = doc["strategy"].as_array()) {
+    bool replaced = false;
+    for (auto& el : *arr) {
+      auto t = el.as_table();
+      if (!t) throw UsageError(fmt::format("{}: [[strategy]] must be a table", where(el)));
+      StrategyVariant v;
+      for (auto& [k, val] : *t) {
+        std::string key(k.str());
+        try {
+          if (key == "name") v.name = one("name", node_values(val));
+          else if (key == "label") v.label = one("label", node_values(val));
+          else if (key == "params") {
+            auto pt = val.as_table();
+            if (!pt) throw UsageError("params must be a table");
+            for (auto& [pk, pv] : *pt) v.params[std::string(pk.str())] = one(std::string(pk.str()), node_values(pv));
+          } else {
+            throw UsageError(fmt::format("unknown key '{}' in [[strategy]] (expected name, label, params)", key));
+          }
+        } catch (const UsageError& e) {
+          throw UsageError(fmt::format("{}: {}", where(val), e.what()));
+        }
+      }
+      auto info = find_strategy(v.name);
+      if (!info) throw UsageError(fmt::format("{}: unknown strategy '{}'", where(el), v.name));
+      try {
+        resolve_params(*info, v.params);
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}", where(el), e.what()));
+      }
+      if (v.label.empty()) v.label = v.name;
+      if (!replaced) s.strategies.clear(), replaced = true;
+      s.strategies.push_back(v);
+    }
+  }
+  return s;
+}
+
+std::string scenarios_dir() {
+  // Beside the binary's source tree, or installed beside the binary.
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  for (auto p : {exe.parent_path().parent_path() / "scenarios", exe.parent_path() / "scenarios"})
+    if (!ec && fs::is_directory(p)) return p.string();
+  return std::string(BB_SOURCE_DIR) + "/scenarios";
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(scenarios_dir(), ec))
+    if (e.path().extension() == ".toml") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Scenario load_preset(const std::string& name) {
+  auto names = preset_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw UsageError(fmt::format("unknown preset '{}' (known: {})", name, fmt::join(names, ", ")));
+  return load_scenario_file(scenarios_dir() + "/" + name + ".toml");
+}
+
+nlohmann::json to_json(const Scenario& s) {
+  nlohmann::json strat = nlohmann::json::array();
+  for (auto& v : s.strategies) strat.push_back({{"name", v.name}, {"label", v.label}, {"params", v.params}});
+  return {{"name", s.name},
+          {"description", s.description},
+          {"workload", s.workload},
+          {"modes", s.modes},
+          {"strategies", strat},
+          {"db_mb", s.db_mb},
+          {"writers", s.writers},
+          {"readers", s.readers},
+          {"rate", s.rate},
+          {"repeat", s.repeat},
+          {"seed", s.seed},
+          {"page_size", s.page_size},
+          {"synchronous", s.synchronous},
+          {"wal_autocheckpoint", s.wal_autocheckpoint},
+          {"busy_timeout_ms", s.busy_timeout_ms},
+          {"warmup_s", s.warmup_s},
+          {"baseline_s", s.baseline_s},
+          {"backup_timeout_s", s.backup_timeout_s},
+          {"cooldown_s", s.cooldown_s}};
+}
+
+std::vector<Cell> expand(const Scenario& s) {
+  std::vector<Cell> cells;
+  for (auto& mode : s.modes)
+    for (auto& st : s.strategies)
+      for (auto mb : s.db_mb)
+        for (auto w : s.writers)
+          for (int rep = 0; rep < s.repeat; ++rep) {
+            Cell c{int(cells.size()), mode, st, mb, w, rep, 0};
+            // The seed depends on what the cell is, not on its position, so a
+            // shard or a reordered matrix runs each cell with the same seed.
+            c.seed = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}", s.seed, mode, st.label, mb, w, rep)) >> 1;
+            cells.push_back(c);
+          }
+  return cells;
+}
+
+std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n) {
+  std::vector<Cell> out;
+  for (auto& c : cells)
+    if (c.index % n == k) out.push_back(c);
+  return out;
+}
+
+}  // namespace bb

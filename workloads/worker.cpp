@@ -1,0 +1,117 @@
+// Worker process main loop. Timing wraps the workload's transaction here, so the
+// workload contains no timing code.
+#include "workloads/worker.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/clock.h"
+#include "core/samples.h"
+#include "core/shared_state.h"
+#include "workloads/workload.h"
+
+namespace bb {
+namespace {
+
+// A paced worker sleeps at most this long at a time, so the stop flag is seen
+// within it whatever the rate.
+constexpr int64_t kMaxSleepNs = 20'000'000;
+
+void report_failure(WorkerSlot& slot, const std::string& msg) {
+  std::strncpy(slot.error, msg.c_str(), sizeof slot.error - 1);
+  slot.failed = 1;
+}
+
+// Sleeps until `t` or until the stop flag is set; false when stopped.
+bool sleep_until_or_stop(const SharedState& st, int64_t t) {
+  while (!st.stop.load(std::memory_order_relaxed)) {
+    int64_t now = now_ns();
+    if (now >= t) return true;
+    sleep_until_ns(std::min(t, now + kMaxSleepNs));
+  }
+  return false;
+}
+
+template <typename Op>
+void loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, SampleWriter& log) {
+  Rng rng(a.seed);
+  const int64_t period = a.rate > 0 ? int64_t(1e9 / a.rate) : 0;
+  const int64_t t0 = st.t0_ns.load();
+  for (int64_t k = 0; !st.stop.load(std::memory_order_relaxed); ++k) {
+    int64_t intended = 0;
+    if (period) {
+      // Open loop: operation k is due at t0 + k*period whatever happened before,
+      // so time lost in a stall is charged to every operation scheduled in it.
+      intended = t0 + a.offset_ns + k * period;
+      int64_t now = now_ns();
+      if (now < intended) {
+        if (!sleep_until_or_stop(st, intended)) break;
+      } else if (now - intended > period) {
+        slot.behind.fetch_add(1, std::memory_order_relaxed);
+        if (now - intended > slot.max_lag_ns.load(std::memory_order_relaxed)) slot.max_lag_ns = now - intended;
+      }
+    }
+    int64_t start = now_ns();
+    if (!period) intended = start;
+    int32_t attempts = 1;
+    int64_t seq = 0;
+    bool done = false;
+    while (!done) {
+      try {
+        seq = op(rng);
+        done = true;
+      } catch (const SqliteError& e) {
+        if (!e.busy()) throw;
+        slot.busy_errors.fetch_add(1, std::memory_order_relaxed);
+        ++attempts;
+        if (st.stop.load(std::memory_order_relaxed)) break;
+      }
+    }
+    if (!done) break;
+    log.record({seq, intended, start, now_ns(), int32_t(a.slot), attempts});
+  }
+}
+
+}  // namespace
+
+int worker_main(const WorkerArgs& a) {
+  ShmSegment seg = ShmSegment::attach(a.shm);
+  SharedState& st = *seg.state();
+  WorkerSlot& slot = st.workers[a.slot];
+  slot.pid = getpid();
+  int rc = 0;
+  try {
+    SampleWriter log(a.samples);
+    try {
+      auto info = find_workload(a.workload);
+      if (!info) throw std::runtime_error("unknown workload " + a.workload);
+      auto workload = info->make();
+      Db db(a.db, SQLITE_OPEN_READWRITE);
+      db.busy_timeout(a.busy_timeout_ms);
+      db.exec(fmt::format("PRAGMA synchronous = {}; PRAGMA wal_autocheckpoint = {}", a.synchronous,
+                          a.wal_autocheckpoint));
+      if (a.role == "writer") {
+        auto tx = workload->writer(db, a.slot);
+        st.arrive_and_wait();
+        loop(st, slot, a, [&](Rng& r) { return tx->run(r); }, log);
+      } else {
+        auto tx = workload->reader(db, a.slot, parse_reader_shape(a.reader_shape));
+        st.arrive_and_wait();
+        loop(st, slot, a, [&](Rng& r) { tx->run(r); return int64_t(0); }, log);
+      }
+    } catch (const std::exception& e) {
+      report_failure(slot, e.what());
+      rc = 3;
+    }
+    log.close();
+  } catch (const std::exception& e) {
+    report_failure(slot, e.what());
+    rc = 3;
+  }
+  return rc;
+}
+
+}  // namespace bb
