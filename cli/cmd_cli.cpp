@@ -7,7 +7,15 @@
 
 namespace bb {
 
+namespace {
+std::string g_command_line;
+}
+
+const std::string& command_line() { return g_command_line; }
+
 int run_cli(int argc, char** argv) {
+  g_command_line.clear();
+  for (int i = 0; i < argc; ++i) g_command_line += (i ? " " : "") + std::string(argv[i]);
   CLI::App app{"backup-bench: what happens when you back up a live SQLite database", "backup-bench"};
   app.require_subcommand(1);
   Action action;
@@ -20,6 +28,7 @@ int run_cli(int argc, char** argv) {
   add_compare_command(app, action);
   add_worker_command(app, action);
   add_copy_command(app, action);
+  add_cache_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

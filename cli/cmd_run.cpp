@@ -43,6 +43,7 @@ int run(const RunFlags& f) {
     set_option(s, kv.substr(0, eq), split(kv.substr(eq + 1), ','));
   }
   RunOptions opt;
+  opt.command_line = command_line();
   opt.out = f.out;
   opt.keep_snapshots = f.keep;
   if (!f.shard.empty()) {

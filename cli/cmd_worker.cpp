@@ -17,6 +17,8 @@ void add_worker_command(CLI::App& app, Action& action) {
   cmd->add_option("--rate", a->rate);
   cmd->add_option("--offset-ns", a->offset_ns);
   cmd->add_option("--busy-timeout", a->busy_timeout_ms);
+  cmd->add_option("--busy-poll", a->busy_poll_ms);
+  cmd->add_option("--reader-shape", a->reader_shape);
   cmd->add_option("--synchronous", a->synchronous);
   cmd->add_option("--wal-autocheckpoint", a->wal_autocheckpoint);
   cmd->callback([a, &action] { action = [a] { return worker_main(*a); }; });

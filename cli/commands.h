@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace bb {
 
@@ -17,6 +18,10 @@ void add_report_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
 void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
+void add_cache_command(CLI::App& app, Action& action);
+
+// The command line as typed (for results.json), set by run_cli.
+const std::string& command_line();
 
 // Runs the CLI (main() and tests): parse, dispatch, map errors to exit codes.
 int run_cli(int argc, char** argv);

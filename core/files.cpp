@@ -2,6 +2,8 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +22,26 @@ void remove_db_files(const std::string& path) noexcept {
 int64_t file_size_or_zero(const std::string& path) {
   struct stat sb;
   return stat(path.c_str(), &sb) == 0 ? int64_t(sb.st_size) : 0;
+}
+
+std::string clone_or_copy(const std::string& src, const std::string& dst) {
+  struct Fd {
+    int fd;
+    ~Fd() {
+      if (fd >= 0) close(fd);
+    }
+  };
+  Fd in{open(src.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in.fd < 0) throw std::system_error(errno, std::generic_category(), "open " + src);
+  Fd out{open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (out.fd < 0) throw std::system_error(errno, std::generic_category(), "create " + dst);
+  if (ioctl(out.fd, FICLONE, in.fd) == 0) return "reflink";
+  while (true) {
+    ssize_t n = copy_file_range(in.fd, nullptr, out.fd, nullptr, size_t(1) << 30, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "copy " + src + " -> " + dst);
+    if (n == 0) return "copy";
+  }
 }
 
 void fsync_path(const std::string& path) {

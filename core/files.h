@@ -27,6 +27,12 @@ void remove_db_files(const std::string& path) noexcept;
 // Size of a file in bytes; 0 when it does not exist or cannot be examined.
 int64_t file_size_or_zero(const std::string& path);
 
+// Copies `src` to `dst` (created or truncated) with the fastest means the
+// filesystem offers: a reflink clone (FICLONE) where it can share blocks, else
+// copy_file_range. Returns "reflink" or "copy". No fsync. Throws
+// std::system_error.
+std::string clone_or_copy(const std::string& src, const std::string& dst);
+
 // fsync a file or folder by path; throws std::system_error on failure.
 void fsync_path(const std::string& path);
 

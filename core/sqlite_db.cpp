@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace bb {
 
 Db::Db(const std::string& path, int flags, const char* vfs) {
@@ -108,6 +111,37 @@ InTransaction::~InTransaction() {
 void InTransaction::commit() {
   done_ = true;
   db_.exec("COMMIT");
+}
+
+namespace {
+
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void seeded_blob(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const int64_t n = sqlite3_value_int64(argv[0]);
+  if (n < 0 || n > (1 << 30)) return sqlite3_result_error(ctx, "seeded_blob: bad size", -1);
+  uint64_t state = *static_cast<uint64_t*>(sqlite3_user_data(ctx)) ^ (uint64_t(sqlite3_value_int64(argv[1])) *
+                                                                        0x2545f4914f6cdd1dULL);
+  std::string bytes(size_t(n), '\0');
+  for (size_t i = 0; i < bytes.size(); i += 8) {
+    uint64_t r = splitmix64(state);
+    std::memcpy(bytes.data() + i, &r, std::min<size_t>(8, bytes.size() - i));
+  }
+  sqlite3_result_blob64(ctx, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+void register_seeded_blob(Db& db, uint64_t seed) {
+  auto* s = new uint64_t(seed);
+  int rc = sqlite3_create_function_v2(db.get(), "seeded_blob", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
+                                      seeded_blob, nullptr, nullptr, [](void* p) { delete static_cast<uint64_t*>(p); });
+  if (rc != SQLITE_OK) db.fail(rc, "register seeded_blob");
 }
 
 }  // namespace bb

@@ -87,6 +87,11 @@ class InTransaction {
   bool done_ = false;
 };
 
+// Registers `seeded_blob(n, key)` on `db`: n bytes that depend only on `seed`
+// and `key`, so a population is byte-identical for the same seed (SQLite's
+// randomblob() is not seeded by us).
+void register_seeded_blob(Db& db, uint64_t seed);
+
 // "wal", "delete", ... as SQLite reports it for a connection.
 std::string journal_mode(Db& db);
 

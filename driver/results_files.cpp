@@ -1,93 +1,84 @@
-// results.json, trials.csv, summary rows and the summary table.
+// results.json, trials.csv and the summary table.
 #include "driver/results_files.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <fstream>
-#include <map>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
 
-#include "driver/metrics.h"
+#include "core/files.h"
 
 namespace bb {
 namespace {
 
-
-// Value at a JSON pointer as double; 0 when absent or not a number.
-double num(const nlohmann::json& j, const std::string& ptr) {
-  auto p = nlohmann::json::json_pointer(ptr);
-  if (!j.contains(p)) return 0;
-  auto& v = j[p];
-  return v.is_number() ? v.get<double>() : 0;
+// A summary figure's median, or null.
+std::optional<double> med(const nlohmann::json& row, const char* name) {
+  auto& f = row["figures"][name];
+  return f["median"].is_number() ? std::optional<double>(f["median"].get<double>()) : std::nullopt;
 }
 
-// Metrics summarised over repetitions: name -> pointer into a trial.
-const std::vector<std::pair<std::string, std::string>> kMetrics{
-    {"backup_duration_s", "/backup/duration_s"},
-    {"backup_mb_per_s", "/backup/mb_per_s"},
-    {"backup_restarts", "/backup/restarts"},
-    {"baseline_commits_per_s", "/writers/baseline/commits_per_s"},
-    {"during_commits_per_s", "/writers/during/commits_per_s"},
-    {"baseline_p99_ms", "/writers/baseline/p99_ms"},
-    {"during_p99_ms", "/writers/during/p99_ms"},
-    {"during_max_ms", "/writers/during/max_ms"},
-    {"max_stall_ms", "/writers/max_stall_ms"},
-    {"during_busy_errors", "/writers/during/busy_errors"},
-    {"reader_during_p99_ms", "/readers/during/p99_ms"},
-    {"wal_peak_bytes", "/wal_peak_bytes"},
-    {"wal_growth_bytes", "/wal_growth_bytes"},
-};
+std::string num(std::optional<double> v, int decimals) {
+  return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("n/a");
+}
+
+// A pooled p99 with its n, or the maximum when p99 is withheld ("max 41.2/5").
+std::string p99(const nlohmann::json& p) {
+  if (p["n"].get<int64_t>() == 0) return "n/a";
+  if (p["p99_ms"].is_number()) return fmt::format("{:.1f}/{}", p["p99_ms"].get<double>(), p["n"].get<int64_t>());
+  return fmt::format("max {:.1f}/{}", p["max_ms"].get<double>(), p["n"].get<int64_t>());
+}
 
 }  // namespace
 
-nlohmann::json summarize(const nlohmann::json& trials) {
-  std::vector<std::pair<std::string, std::string>> order;
-  std::map<std::pair<std::string, std::string>, std::vector<const nlohmann::json*>> groups;
-  for (auto& t : trials) {
-    auto key = std::make_pair(t["mode"].get<std::string>(), t["label"].get<std::string>());
-    if (!groups.count(key)) order.push_back(key);
-    groups[key].push_back(&t);
-  }
-  nlohmann::json out = nlohmann::json::array();
-  for (auto& key : order) {
-    auto& ts = groups[key];
-    nlohmann::json row{{"mode", key.first}, {"label", key.second}, {"strategy", (*ts[0])["strategy"]},
-                       {"trials", ts.size()}, {"expected_safe", ts[0]->value("expected_safe", false)}};
-    for (auto& [name, ptr] : kMetrics) {
-      std::vector<double> v;
-      for (auto* t : ts)
-        if ((*t)["backup"]["status"] != "skipped") v.push_back(num(*t, ptr));
-      row[name] = median(v);
-      if (!v.empty()) row[name + "_range"] = {*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+void write_file_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = with_suffix(path, ".tmp");
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "create " + tmp);
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      throw std::system_error(err, std::generic_category(), "write " + tmp);
     }
-    nlohmann::json verdicts = nlohmann::json::object();
-    std::map<std::string, int> statuses;
-    for (auto* t : ts) {
-      verdicts[(*t)["verdict"]["status"].get<std::string>()] =
-          verdicts.value((*t)["verdict"]["status"].get<std::string>(), 0) + 1;
-      statuses[(*t)["backup"]["status"].get<std::string>()]++;
-    }
-    row["verdicts"] = verdicts;
-    row["backup_statuses"] = statuses;
-    out.push_back(row);
+    p += w;
+    left -= size_t(w);
   }
-  return out;
+  if (fsync(fd) != 0) {
+    int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    throw std::system_error(err, std::generic_category(), "fsync " + tmp);
+  }
+  close(fd);
+  std::filesystem::rename(tmp, path);
 }
 
 std::string trials_csv(const nlohmann::json& trials) {
   std::vector<std::pair<std::string, std::string>> cols{
       {"mode", "/mode"}, {"strategy", "/strategy"}, {"label", "/label"}, {"repetition", "/repetition"},
       {"seed", "/seed"}, {"db_mb", "/db_mb"}, {"db_bytes", "/db_bytes"}, {"writers", "/writer_count"},
-      {"readers", "/reader_count"}, {"rate", "/rate"}, {"backup_status", "/backup/status"},
-      {"backup_duration_s", "/backup/duration_s"}, {"backup_bytes", "/backup/bytes"},
-      {"backup_mb_per_s", "/backup/mb_per_s"}, {"backup_steps", "/backup/steps"},
+      {"readers", "/reader_count"}, {"rate", "/rate"}, {"reader_rate", "/reader_rate"},
+      {"expected_safe", "/expected_safe"}, {"harness_error", "/harness_error"},
+      {"load_steady", "/load/steady"}, {"load_reason", "/load/reason"},
+      {"backup_status", "/backup/status"}, {"backup_failure", "/backup/failure"}, {"backup_error", "/backup/error"},
+      {"backup_duration_s", "/backup/duration_s"}, {"backup_read_s", "/backup/read_s"},
+      {"backup_bytes", "/backup/bytes"}, {"backup_mb_per_s", "/backup/mb_per_s"}, {"backup_steps", "/backup/steps"},
       {"backup_restarts", "/backup/restarts"}, {"backup_busy_retries", "/backup/busy_retries"}};
   for (auto w : {"baseline", "during"})
-    for (auto m : {"commits", "commits_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "busy_errors"})
+    for (auto m : {"commits", "commits_per_s", "n", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "busy_errors"})
       cols.push_back({fmt::format("writers_{}_{}", w, m), fmt::format("/writers/{}/{}", w, m)});
-  cols.push_back({"max_stall_ms", "/writers/max_stall_ms"});
+  for (auto m : {"max_stall_ms", "max_writer_gap_ms", "delayed_commits", "delayed_extra_ms", "recovery_ms"})
+    cols.push_back({m, fmt::format("/writers/{}", m)});
   for (auto w : {"baseline", "during"})
-    for (auto m : {"queries_per_s", "p99_ms"})
+    for (auto m : {"queries_per_s", "n", "p99_ms", "max_ms"})
       cols.push_back({fmt::format("readers_{}_{}", w, m), fmt::format("/readers/{}/{}", w, m)});
   cols.insert(cols.end(), {{"wal_peak_bytes", "/wal_peak_bytes"}, {"wal_growth_bytes", "/wal_growth_bytes"},
                            {"verdict", "/verdict/status"},
@@ -106,7 +97,7 @@ std::string trials_csv(const nlohmann::json& trials) {
         auto& v = t[p];
         cell = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
       }
-      if (cell.find_first_of(",\"\n") != std::string::npos) {
+      if (cell.find_first_of(",\"\n\r") != std::string::npos) {
         std::string q = "\"";
         for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
         cell = q + "\"";
@@ -119,24 +110,39 @@ std::string trials_csv(const nlohmann::json& trials) {
 }
 
 void write_results(const std::string& dir, const nlohmann::json& results) {
-  std::ofstream(dir + "/results.json") << results.dump(2) << "\n";
-  std::ofstream(dir + "/trials.csv") << trials_csv(results["trials"]);
+  write_file_atomic(dir + "/results.json", results.dump(2) + "\n");
+  write_file_atomic(dir + "/trials.csv", trials_csv(results["trials"]));
 }
 
 void print_summary(FILE* out, const nlohmann::json& results) {
   fmt::print(out, "\nbackup-bench  SQLite {}  scenario {}\n", results["sqlite_version"].get<std::string>(),
              results["scenario"]["name"].get<std::string>());
-  fmt::print(out, "{:<7} {:<24} {:>6} {:>9} {:>8} {:>10} {:>10} {:>10} {:>11}  {}\n", "mode", "strategy", "trials",
-             "backup_s", "MB/s", "base_p99", "during_p99", "stall_ms", "wal_peak", "verdicts");
+  fmt::print(out, "{:<7} {:<24} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n", "mode", "strategy",
+             "steady", "backup_s", "MB/s", "base_p99/n", "during_p99/n", "stall_ms", "gap/floor_ms", "wal_peak",
+             "verdicts");
   for (auto& r : results["summary"]) {
     std::string verdicts;
-    for (auto& [k, v] : r["verdicts"].items()) verdicts += fmt::format("{}{}={}", verdicts.empty() ? "" : " ", k, v.get<int>());
-    fmt::print(out, "{:<7} {:<24} {:>6} {:>9.3f} {:>8.1f} {:>10.2f} {:>10.2f} {:>10.1f} {:>10.1f}M  {}\n",
-               r["mode"].get<std::string>(), r["label"].get<std::string>(), r["trials"].get<int>(),
-               r["backup_duration_s"].get<double>(), r["backup_mb_per_s"].get<double>(),
-               r["baseline_p99_ms"].get<double>(), r["during_p99_ms"].get<double>(),
-               r["max_stall_ms"].get<double>(), r["wal_peak_bytes"].get<double>() / 1e6, verdicts);
+    for (auto& [k, v] : r["verdicts"].items())
+      verdicts += fmt::format("{}{}={}", verdicts.empty() ? "" : " ", k, v.get<int>());
+    const int counted = r["trials"].get<int>() - r["skipped"].get<int>();
+    auto wal = med(r, "wal_peak_bytes");
+    // A writer's longest own gap beside the gap its schedule allows (one period).
+    auto gap = med(r, "max_writer_gap_ms");
+    auto rate = med(r, "rate");
+    std::string gap_text = !gap ? "n/a" : rate && *rate > 0 ? fmt::format("{:.0f}/{:.0f}", *gap, 1000 / *rate)
+                                                            : fmt::format("{:.0f}", *gap);
+    fmt::print(out, "{:<7} {:<24} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
+               r["mode"].get<std::string>(), r["label"].get<std::string>(),
+               fmt::format("{}/{}", r["steady"].get<int>(), counted), num(med(r, "backup_duration_s"), 3),
+               num(med(r, "backup_mb_per_s"), 1), p99(r["writers_baseline"]), p99(r["writers_during"]),
+               num(med(r, "max_stall_ms"), 1), gap_text,
+               wal ? fmt::format("{:.1f}M", *wal / 1e6) : std::string("n/a"), verdicts);
   }
+  fmt::print(out,
+             "steady: trials whose load was steady before the backup (only they give writer figures). p99/n: pooled "
+             "over the steady repetitions, n samples (\"max\" when n < 100). stall: no writer committed. gap/floor: "
+             "a writer's longest gap between its own commits / the gap its schedule allows. Medians elsewhere; "
+             "see docs/measuring-impact.md\n");
 }
 
 }  // namespace bb

@@ -1,4 +1,5 @@
-// The run folder's files: results.json, trials.csv, and the summary table.
+// The run folder's files: results.json, trials.csv, and the summary table. Files
+// are written whole or not at all (temporary name, fsync, rename).
 #pragma once
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -6,11 +7,13 @@
 
 namespace bb {
 
+// Writes `text` to `path` atomically; throws std::system_error (ENOSPC: disk full).
+void write_file_atomic(const std::string& path, const std::string& text);
+
 void write_results(const std::string& dir, const nlohmann::json& results);
 // Flat CSV, one row per trial.
 std::string trials_csv(const nlohmann::json& trials);
-// One row per mode x label.
+// The summary table: one row per summary row of results.json, figures as stored.
 void print_summary(FILE* out, const nlohmann::json& results);
-nlohmann::json summarize(const nlohmann::json& trials);
 
 }  // namespace bb

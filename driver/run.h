@@ -1,5 +1,6 @@
-// `backup-bench run`: expands a scenario into trials, runs them, writes the run
-// folder (results.json, trials.csv, per-trial series) and prints the summary.
+// `backup-bench run`: expands a scenario into trials, probes capacity when the
+// rate is derived from it, runs the trials, writes the run folder (results.json,
+// trials.csv, per-trial series) and prints the summary.
 #pragma once
 #include <string>
 
@@ -11,13 +12,11 @@ struct RunOptions {
   std::string out;  // run folder; empty: runs/<timestamp> with a runs/latest link
   int shard_k = 0, shard_n = 1;
   bool keep_snapshots = false;
+  std::string command_line;  // as the user typed it, for results.json
 };
 
-// Returns the process exit code (0, or 1 when an expected-safe strategy produced
-// a snapshot that is not OK).
+// Returns the process exit code: 0; 1 when an expected-safe strategy produced a
+// snapshot that is not OK; 3 when a trial failed in the harness; 130 interrupted.
 int run_scenario(const Scenario& s, const RunOptions& opt);
-
-
-
 
 }  // namespace bb

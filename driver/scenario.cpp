@@ -12,6 +12,8 @@
 #include <toml++/toml.h>
 
 #include "core/errors.h"
+#include "core/shared_state.h"
+#include "workloads/workload.h"
 
 namespace fs = std::filesystem;
 
@@ -20,16 +22,27 @@ namespace {
 
 using Values = std::vector<std::string>;
 
-int64_t to_int(const std::string& key, const std::string& v, int64_t min) {
+// Bounds that keep every derived quantity finite: a rate slower than one
+// operation per 100 s would sleep past any stop, durations beyond a day overflow
+// nothing but help no one, and the shared segment has kMaxWorkers slots.
+constexpr int64_t kMaxDbMb = 1 << 20;  // 1 TB
+constexpr double kMinRate = 0.01, kMaxRate = 1e6;
+constexpr int64_t kMaxRepeat = 10'000;
+constexpr double kMaxSeconds = 86'400;
+constexpr int64_t kMaxCells = 100'000;
+
+int64_t to_int(const std::string& key, const std::string& v, int64_t min, int64_t max) {
   int64_t n = 0;
   auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec == std::errc::result_out_of_range) throw UsageError(fmt::format("{}: {} is out of range", key, v));
   if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty())
     throw UsageError(fmt::format("{}: '{}' is not an integer", key, v));
   if (n < min) throw UsageError(fmt::format("{}: {} is below the minimum {}", key, n, min));
+  if (n > max) throw UsageError(fmt::format("{}: {} is above the maximum {}", key, n, max));
   return n;
 }
 
-double to_double(const std::string& key, const std::string& v, double min) {
+double to_double(const std::string& key, const std::string& v, double min, double max) {
   size_t used = 0;
   double d = 0;
   try {
@@ -40,6 +53,7 @@ double to_double(const std::string& key, const std::string& v, double min) {
   if (used != v.size() || v.empty() || !std::isfinite(d))
     throw UsageError(fmt::format("{}: '{}' is not a number", key, v));
   if (d < min) throw UsageError(fmt::format("{}: {} is below the minimum {}", key, v, min));
+  if (d > max) throw UsageError(fmt::format("{}: {} is above the maximum {}", key, v, max));
   return d;
 }
 
@@ -54,45 +68,102 @@ struct Option {
 };
 
 const std::vector<Option>& table() {
-  auto int_list = [](std::vector<int64_t> Scenario::*m, int64_t min) {
-    return [m, min](Scenario& s, const Values& v) {
+  auto int_list = [](std::vector<int64_t> Scenario::*m, int64_t min, int64_t max) {
+    return [m, min, max](Scenario& s, const Values& v) {
       if (v.empty()) throw UsageError("empty list");
-      (s.*m).clear();
-      for (auto& x : v) (s.*m).push_back(to_int("value", x, min));
+      std::vector<int64_t> out;
+      for (auto& x : v) {
+        int64_t n = to_int("value", x, min, max);
+        if (std::find(out.begin(), out.end(), n) != out.end())
+          throw UsageError(fmt::format("value {} is listed twice", n));
+        out.push_back(n);
+      }
+      s.*m = out;
     };
   };
-  auto int_opt = [](int64_t Scenario::*m, int64_t min) {
-    return [m, min](Scenario& s, const Values& v) { s.*m = to_int("value", one("value", v), min); };
+  auto int_opt = [](int64_t Scenario::*m, int64_t min, int64_t max) {
+    return [m, min, max](Scenario& s, const Values& v) { s.*m = to_int("value", one("value", v), min, max); };
   };
-  auto dbl_opt = [](double Scenario::*m, double min) {
-    return [m, min](Scenario& s, const Values& v) { s.*m = to_double("value", one("value", v), min); };
+  auto dbl_opt = [](double Scenario::*m, double min, double max) {
+    return [m, min, max](Scenario& s, const Values& v) { s.*m = to_double("value", one("value", v), min, max); };
   };
   static const std::vector<Option> t{
       {{"description", "what the scenario is for", ""}, [](Scenario& s, const Values& v) { s.description = one("description", v); }},
       {{"workload", "workload name (list workloads)", "ledger"},
-       [](Scenario& s, const Values& v) { s.workload = one("workload", v); }},
+       [](Scenario& s, const Values& v) {
+         s.workload = one("workload", v);
+         if (!find_workload(s.workload))
+           throw UsageError(fmt::format("unknown workload '{}' (see: backup-bench list workloads)", s.workload));
+       }},
       {{"modes", "journal modes to run: wal, delete, truncate, persist", "wal,delete"},
        [](Scenario& s, const Values& v) {
          static const Values ok{"wal", "delete", "truncate", "persist"};
          if (v.empty()) throw UsageError("no journal mode given");
-         for (auto& m : v)
-           if (std::find(ok.begin(), ok.end(), m) == ok.end())
-             throw UsageError(fmt::format("unknown journal mode '{}' (expected {})", m, fmt::join(ok, ", ")));
+         for (size_t i = 0; i < v.size(); ++i) {
+           if (std::find(ok.begin(), ok.end(), v[i]) == ok.end())
+             throw UsageError(fmt::format("unknown journal mode '{}' (expected {})", v[i], fmt::join(ok, ", ")));
+           if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i))
+             throw UsageError(fmt::format("journal mode '{}' is listed twice", v[i]));
+         }
          s.modes = v;
        }},
       {{"strategies", "strategy names with default parameters ('all' = every strategy)", "online"},
        [](Scenario& s, const Values& v) { set_strategies(s, fmt::format("{}", fmt::join(v, ","))); }},
-      {{"db_mb", "database sizes in MB (a list makes a matrix axis)", "16"}, int_list(&Scenario::db_mb, 1)},
-      {{"writers", "writer process counts (a list makes a matrix axis)", "2"}, int_list(&Scenario::writers, 1)},
-      {{"readers", "reader processes", "1"}, int_opt(&Scenario::readers, 0)},
-      {{"rate", "per-writer target transactions/s (open loop); 0 = as fast as possible", "0"},
-       dbl_opt(&Scenario::rate, 0)},
-      {{"repeat", "repetitions of every cell", "1"}, int_opt(&Scenario::repeat, 1)},
-      {{"seed", "seed every random choice derives from", "1"}, int_opt(&Scenario::seed, 0)},
+      {{"db_mb", "database sizes in MB (a list makes a matrix axis)", "16"}, int_list(&Scenario::db_mb, 1, kMaxDbMb)},
+      {{"writers", "writer process counts (a list makes a matrix axis)", "2"},
+       int_list(&Scenario::writers, 1, kMaxWorkers)},
+      {{"readers", "reader processes", "1"}, int_opt(&Scenario::readers, 0, kMaxWorkers - 1)},
+      {{"rate", "per-writer target transactions/s (open loop); 0 = as fast as possible (closed loop); "
+                "'auto' = utilisation x the capacity a probe measures",
+        "0"},
+       [](Scenario& s, const Values& v) {
+         if (one("rate", v) == "auto") {
+           s.rate_auto = true;
+           s.rate = 0;
+           return;
+         }
+         s.rate_auto = false;
+         s.rate = to_double("rate", v[0], 0, kMaxRate);
+         if (s.rate > 0 && s.rate < kMinRate)
+           throw UsageError(fmt::format("rate: {} is below the minimum {} (or 0 for closed loop)", v[0], kMinRate));
+       }},
+      {{"utilisation",
+        "with rate = 'auto': the share of the measured capacity the writers are paced at; one number, or per "
+        "journal mode (TOML table { wal = 0.05, delete = 0.3 }, flag wal:0.05,delete:0.3)",
+        "0.3"},
+       [](Scenario& s, const Values& v) {
+         if (v.empty()) throw UsageError("empty list");
+         std::map<std::string, double> u;
+         for (auto& x : v) {
+           auto colon = x.find(':');
+           std::string mode = colon == std::string::npos ? "*" : x.substr(0, colon);
+           std::string num = colon == std::string::npos ? x : x.substr(colon + 1);
+           if (mode != "*" && mode != "wal" && mode != "delete" && mode != "truncate" && mode != "persist")
+             throw UsageError(fmt::format("unknown journal mode '{}'", mode));
+           u[mode] = to_double("value", num, 0.001, 1);
+         }
+         if (!u.count("*")) u["*"] = 0.3;
+         s.utilisation = u;
+       }},
+      {{"probe_s", "with rate = 'auto': seconds of each capacity probe", "2"}, dbl_opt(&Scenario::probe_s, 0.2, 60)},
+      {{"reader_rate", "per-reader target queries/s (open loop); 0 = as fast as possible", "10"},
+       [](Scenario& s, const Values& v) {
+         s.reader_rate = to_double("reader_rate", one("reader_rate", v), 0, kMaxRate);
+         if (s.reader_rate > 0 && s.reader_rate < kMinRate)
+           throw UsageError(fmt::format("reader_rate: {} is below the minimum {} (or 0 for closed loop)", v[0],
+                                        kMinRate));
+       }},
+      {{"reader_shape", "what a reader does: lookup (a few rows by key) or scan (a whole table)", "lookup"},
+       [](Scenario& s, const Values& v) {
+         s.reader_shape = one("reader_shape", v);
+         parse_reader_shape(s.reader_shape);
+       }},
+      {{"repeat", "repetitions of every cell", "1"}, int_opt(&Scenario::repeat, 1, kMaxRepeat)},
+      {{"seed", "seed every random choice derives from", "1"}, int_opt(&Scenario::seed, 0, int64_t(1) << 53)},
       {{"page_size", "database page size in bytes", "4096"},
        [](Scenario& s, const Values& v) {
-         int64_t n = to_int("page_size", one("page_size", v), 512);
-         if (n > 65536 || (n & (n - 1))) throw UsageError(fmt::format("page_size: {} is not a power of two in 512..65536", n));
+         int64_t n = to_int("page_size", one("page_size", v), 512, 65536);
+         if (n & (n - 1)) throw UsageError(fmt::format("page_size: {} is not a power of two in 512..65536", n));
          s.page_size = n;
        }},
       {{"synchronous", "PRAGMA synchronous for workers: OFF, NORMAL, FULL, EXTRA", "NORMAL"},
@@ -103,13 +174,25 @@ const std::vector<Option>& table() {
          s.synchronous = x;
        }},
       {{"wal_autocheckpoint", "PRAGMA wal_autocheckpoint in pages (0 = off)", "1000"},
-       int_opt(&Scenario::wal_autocheckpoint, 0)},
-      {{"busy_timeout_ms", "workers' busy timeout in milliseconds", "5000"}, int_opt(&Scenario::busy_timeout_ms, 0)},
-      {{"warmup_s", "seconds of load before measuring", "0.5"}, dbl_opt(&Scenario::warmup_s, 0)},
-      {{"baseline_s", "seconds of the baseline window (no backup)", "2"}, dbl_opt(&Scenario::baseline_s, 0.1)},
+       int_opt(&Scenario::wal_autocheckpoint, 0, 1'000'000'000)},
+      {{"busy_timeout_ms", "how long a worker waits for a lock before its transaction fails with BUSY", "5000"},
+       int_opt(&Scenario::busy_timeout_ms, 0, kMaxSeconds * 1000)},
+      {{"busy_poll_ms",
+        "how often a worker retries a busy lock, in ms; 0 = SQLite's own busy_timeout back-off (1 ms rising to 100 ms)",
+        "0"},
+       int_opt(&Scenario::busy_poll_ms, 0, 1000)},
+      {{"template_cache", "start each trial from a cached template database (false: populate every trial)", "true"},
+       [](Scenario& s, const Values& v) {
+         auto x = one("template_cache", v);
+         if (x != "true" && x != "false") throw UsageError(fmt::format("template_cache: '{}' is not true or false", x));
+         s.template_cache = x == "true";
+       }},
+      {{"warmup_s", "seconds of load before measuring", "0.5"}, dbl_opt(&Scenario::warmup_s, 0, kMaxSeconds)},
+      {{"baseline_s", "seconds of the baseline window (no backup)", "2"},
+       dbl_opt(&Scenario::baseline_s, 0.1, kMaxSeconds)},
       {{"backup_timeout_s", "time limit for the backup; past it the backup is killed (timeout)", "30"},
-       dbl_opt(&Scenario::backup_timeout_s, 0.1)},
-      {{"cooldown_s", "seconds of load after the backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0)},
+       dbl_opt(&Scenario::backup_timeout_s, 0.1, kMaxSeconds)},
+      {{"cooldown_s", "seconds of load after the backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0, kMaxSeconds)},
   };
   return t;
 }
@@ -121,6 +204,15 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
 
 Values node_values(const toml::node& n) {
   Values out;
+  if (auto tbl = n.as_table()) {
+    // A table of scalars becomes "key:value" items (per-mode options).
+    for (auto& [k, v] : *tbl) {
+      Values one_value = node_values(v);
+      if (one_value.size() != 1) throw UsageError("expected a table of single values");
+      out.push_back(std::string(k.str()) + ":" + one_value[0]);
+    }
+    return out;
+  }
   auto scalar = [](const toml::node& x) -> std::string {
     if (auto s = x.value<std::string>()) return *s;
     if (x.is_integer()) return std::to_string(*x.value<int64_t>());
@@ -281,17 +373,44 @@ nlohmann::json to_json(const Scenario& s) {
           {"db_mb", s.db_mb},
           {"writers", s.writers},
           {"readers", s.readers},
-          {"rate", s.rate},
+          {"rate", s.rate_auto ? nlohmann::json("auto") : nlohmann::json(s.rate)},
+          {"utilisation", s.utilisation},
+          {"probe_s", s.probe_s},
+          {"reader_rate", s.reader_rate},
+          {"reader_shape", s.reader_shape},
           {"repeat", s.repeat},
           {"seed", s.seed},
           {"page_size", s.page_size},
           {"synchronous", s.synchronous},
           {"wal_autocheckpoint", s.wal_autocheckpoint},
           {"busy_timeout_ms", s.busy_timeout_ms},
+          {"busy_poll_ms", s.busy_poll_ms},
+          {"template_cache", s.template_cache},
           {"warmup_s", s.warmup_s},
           {"baseline_s", s.baseline_s},
           {"backup_timeout_s", s.backup_timeout_s},
           {"cooldown_s", s.cooldown_s}};
+}
+
+void check_scenario(const Scenario& s) {
+  for (auto w : s.writers)
+    if (w + s.readers > kMaxWorkers)
+      throw UsageError(fmt::format("writers + readers: {} + {} processes exceed the limit of {}", w, s.readers,
+                                   kMaxWorkers));
+  for (size_t i = 0; i < s.strategies.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (s.strategies[i].label == s.strategies[j].label)
+        throw UsageError(fmt::format("strategy label '{}' is used twice; give each variant its own label",
+                                     s.strategies[i].label));
+  const double cells = double(s.modes.size()) * double(s.strategies.size()) * double(s.db_mb.size()) *
+                       double(s.writers.size()) * double(s.repeat);
+  if (cells > kMaxCells)
+    throw UsageError(fmt::format("the scenario expands to {:.0f} trials, more than the limit of {}", cells, kMaxCells));
+}
+
+double Scenario::utilisation_for(const std::string& mode) const {
+  auto it = utilisation.find(mode);
+  return it != utilisation.end() ? it->second : utilisation.at("*");
 }
 
 std::vector<Cell> expand(const Scenario& s) {

@@ -4,6 +4,7 @@
 // and default, in the option table (scenario.cpp); files and flags both use it.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -27,13 +28,23 @@ struct Scenario {
   std::vector<int64_t> db_mb{16};
   std::vector<int64_t> writers{2};
   int64_t readers = 1;
-  double rate = 0;  // per-writer transactions/s; 0 = closed loop
+  double rate = 0;          // per-writer transactions/s; 0 = closed loop
+  bool rate_auto = false;   // rate = utilisation x the measured capacity (capacity probe)
+  // With rate_auto: the share of the measured capacity the writers are paced at,
+  // per journal mode ("*" for modes not named).
+  std::map<std::string, double> utilisation{{"*", 0.3}};
+  double utilisation_for(const std::string& mode) const;
+  double probe_s = 2;       // length of each capacity probe
+  double reader_rate = 10;  // per-reader queries/s; 0 = closed loop
+  std::string reader_shape = "lookup";  // lookup | scan (workloads/workload.h)
   int64_t repeat = 1;
   int64_t seed = 1;
   int64_t page_size = 4096;
   std::string synchronous = "NORMAL";
   int64_t wal_autocheckpoint = 1000;
   int64_t busy_timeout_ms = 5000;
+  int64_t busy_poll_ms = 0;  // workers retry a busy lock this often; 0 = SQLite's own back-off
+  bool template_cache = true;  // start trials from cached template databases (driver/templates.h)  // workers retry a lock this often while it is busy
   double warmup_s = 0.5;
   double baseline_s = 2;
   double backup_timeout_s = 30;
@@ -74,6 +85,10 @@ struct Cell {
   int repetition = 0;
   uint64_t seed = 0;  // derived from the scenario seed and the cell's identity
 };
+
+// Checks what no single option can: worker counts within the shared segment's
+// slots, one label per strategy variant, a matrix of sane size. UsageError.
+void check_scenario(const Scenario& s);
 
 // Expands the matrix: modes x strategies x sizes x writer counts x repetitions.
 std::vector<Cell> expand(const Scenario& s);

@@ -1,35 +1,29 @@
-// One trial: fresh database -> workers -> warm-up -> baseline window -> backup in
-// its own process -> cool-down -> stop -> validate snapshot -> record.
+// One trial: fresh database -> load (writers, readers) -> warm-up -> baseline
+// window -> backup in its own process -> cool-down -> stop -> validate the
+// snapshot -> one TrialResult.
 #pragma once
-#include <csignal>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "driver/load.h"
 #include "driver/scenario.h"
+#include "driver/trial_result.h"
 
 namespace bb {
 
 struct TrialEnv {
-  std::string run_dir;        // the run folder; trials go to run_dir/trials/<id>
+  std::string run_dir;  // the run folder; trials go to run_dir/trials/<id>
   bool keep_snapshots = false;
-  // Called from the monitoring loop with a short status ("backup 1.2s"), for the
-  // progress line.
+  double writer_rate = 0;  // per-writer rate for this cell (the scenario's, or the capacity probe's)
+  // Called from the watching loop with a short status ("backup 1.2s"), for progress.
   std::function<void(const std::string&)> progress;
 };
 
-// Set by the SIGINT/SIGTERM handler; trials stop early and clean up when it is.
-extern volatile sig_atomic_t g_interrupted;
+// Runs one cell. A harness failure (a worker died, ...) throws HarnessError after
+// cleaning up; Ctrl-C throws Interrupted.
+TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env);
 
-struct Interrupted : std::runtime_error {
-  Interrupted() : std::runtime_error("interrupted") {}
-};
-
-// Runs one cell; returns its trial record (product.md, results.json trials[]).
-// Throws Interrupted after cleaning up if the run was interrupted.
-nlohmann::json run_trial(const Scenario& s, const Cell& c, const TrialEnv& env);
-
-// Whether a non-OK verdict of this trial is a finding (`run` exits 1).
-bool trial_is_finding(const nlohmann::json& trial);
+// The processes holding `db` or its sidecars, as JSON (see core/holders.h).
+nlohmann::json holders_json(const std::string& db);
 
 }  // namespace bb

@@ -128,7 +128,7 @@ struct StrategyInfo {
   // Whether a snapshot that is not OK is a finding (exit 1 from `run`).
   std::function<bool(const std::string& mode, const Params&)> expected_safe;
   std::string safety_note;  // one line for `list`: where it is safe
-  std::string needs;        // what it needs beyond SQLite (a filesystem, a build option); empty: nothing
+  std::string needs = "";   // what it needs beyond SQLite (a filesystem, a build option); empty: nothing
   // Copies job.src to job.tmp(); throws on failure (BackupFailure, SqliteError,
   // std::system_error, ...: the runner turns each into one failure kind).
   std::function<void(BackupJob&)> run;

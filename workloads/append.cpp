@@ -75,7 +75,7 @@ class AppendReader : public ReaderTx {
 
 class Append : public Workload {
  public:
-  void populate(Db& db, const PopulateParams& p) override {
+  void fill(Db& db, const PopulateParams& p) override {
     int64_t n = std::max<int64_t>(1, p.db_bytes / (kPopulatePayload + 40));
     db.exec(R"(
       CREATE TABLE append_meta(rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
@@ -83,7 +83,7 @@ class Append : public Workload {
                           payload BLOB NOT NULL);)");
     db.exec("BEGIN");
     db.exec(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {0}) "
-                        "INSERT INTO events SELECT i, -1, {1}, randomblob({1}) FROM n",
+                        "INSERT INTO events SELECT i, -1, {1}, seeded_blob({1}, i) FROM n",
                         n, kPopulatePayload));
     db.exec(fmt::format("INSERT INTO append_meta VALUES ({}, {})", n, n * kPopulatePayload));
     db.exec("COMMIT");

@@ -82,7 +82,7 @@ class ChurnReader : public ReaderTx {
 
 class Churn : public Workload {
  public:
-  void populate(Db& db, const PopulateParams& p) override {
+  void fill(Db& db, const PopulateParams& p) override {
     int64_t n = std::max<int64_t>(2, p.db_bytes / (kPopulatePayload + 40));
     db.exec(R"(
       CREATE TABLE churn_meta(items INTEGER NOT NULL);
@@ -91,7 +91,7 @@ class Churn : public Workload {
                              deleted_id INTEGER NOT NULL, inserted_id INTEGER NOT NULL);)");
     db.exec("BEGIN");
     db.exec(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {0}) "
-                        "INSERT INTO items SELECT i, randomblob({1}) FROM n",
+                        "INSERT INTO items SELECT i, seeded_blob({1}, i) FROM n",
                         n, kPopulatePayload));
     db.exec(fmt::format("INSERT INTO churn_meta VALUES ({})", n));
     db.exec("COMMIT");

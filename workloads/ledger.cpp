@@ -102,7 +102,7 @@ class Ledger : public Workload {
  public:
   explicit Ledger(int per_tx) : per_tx_(per_tx) {}
 
-  void populate(Db& db, const PopulateParams& p) override {
+  void fill(Db& db, const PopulateParams& p) override {
     int64_t n = std::max<int64_t>(2, p.db_bytes / (kPayloadBytes + kRowOverheadBytes));
     db.exec(R"(
       CREATE TABLE ledger_meta(accounts INTEGER NOT NULL, initial_balance INTEGER NOT NULL);
@@ -113,7 +113,7 @@ class Ledger : public Workload {
     db.exec(fmt::format("INSERT INTO ledger_meta VALUES ({}, {})", n, kInitialBalance));
     db.exec(fmt::format(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
-        "INSERT INTO accounts SELECT i, {}, randomblob({}) FROM n",
+        "INSERT INTO accounts SELECT i, {}, seeded_blob({}, i) FROM n",
         n, kInitialBalance, kPayloadBytes));
     db.exec("COMMIT");
   }

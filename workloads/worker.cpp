@@ -25,6 +25,31 @@ void report_failure(WorkerSlot& slot, const std::string& msg) {
   slot.failed = 1;
 }
 
+// The workers' busy handler. By default it waits as SQLite's own busy_timeout
+// does (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between tries: what
+// a real application with a busy timeout does, lock fairness included), with
+// `poll_ms` > 0 it retries at that fixed interval. Unlike SQLite's handler it
+// also gives up when the stop flag is set, so a stopped worker never sleeps on.
+struct BusyWait {
+  const SharedState& st;
+  int64_t poll_ns, timeout_ns;
+  int64_t deadline = 0;
+  static int handler(void* self, int n) {
+    static constexpr int64_t kBackoffMs[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    auto* b = static_cast<BusyWait*>(self);
+    const int64_t now = now_ns();
+    if (n == 0) b->deadline = now + b->timeout_ns;
+    if (now >= b->deadline || b->st.stop.load(std::memory_order_relaxed)) return 0;
+    int64_t step = b->poll_ns;
+    if (step <= 0) step = kBackoffMs[std::min<size_t>(size_t(n), std::size(kBackoffMs) - 1)] * 1'000'000;
+    // Sleeps in short slices so the stop flag is seen within kMaxSleepNs.
+    const int64_t until = std::min(b->deadline, now + step);
+    while (now_ns() < until && !b->st.stop.load(std::memory_order_relaxed))
+      sleep_until_ns(std::min(until, now_ns() + kMaxSleepNs));
+    return 1;
+  }
+};
+
 // Sleeps until `t` or until the stop flag is set; false when stopped.
 bool sleep_until_or_stop(const SharedState& st, int64_t t) {
   while (!st.stop.load(std::memory_order_relaxed)) {
@@ -90,7 +115,8 @@ int worker_main(const WorkerArgs& a) {
       if (!info) throw std::runtime_error("unknown workload " + a.workload);
       auto workload = info->make();
       Db db(a.db, SQLITE_OPEN_READWRITE);
-      db.busy_timeout(a.busy_timeout_ms);
+      BusyWait busy{st, int64_t(a.busy_poll_ms) * 1'000'000, int64_t(a.busy_timeout_ms) * 1'000'000};
+      sqlite3_busy_handler(db.get(), &BusyWait::handler, &busy);
       db.exec(fmt::format("PRAGMA synchronous = {}; PRAGMA wal_autocheckpoint = {}", a.synchronous,
                           a.wal_autocheckpoint));
       if (a.role == "writer") {

@@ -19,6 +19,7 @@ struct WorkerArgs {
   double rate = 0;        // target operations/s of this worker; 0 = closed loop
   int64_t offset_ns = 0;  // where this worker's schedule starts within a period
   int busy_timeout_ms = 5000;
+  int busy_poll_ms = 0;  // 0: SQLite's back-off schedule
   std::string synchronous = "NORMAL";
   int wal_autocheckpoint = 1000;
 };

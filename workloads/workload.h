@@ -65,8 +65,13 @@ struct InvariantReport {
 class Workload {
  public:
   virtual ~Workload() = default;
-  // Creates the schema and initial rows in an empty database (pragmas already set).
-  virtual void populate(Db& db, const PopulateParams& p) = 0;
+  // Creates the schema and initial rows in an empty database (pragmas already
+  // set). The same seed gives a byte-identical database: fill() takes payloads
+  // from seeded_blob(n, key), never randomblob().
+  void populate(Db& db, const PopulateParams& p) {
+    register_seeded_blob(db, p.seed);
+    fill(db, p);
+  }
   virtual std::unique_ptr<WriterTx> writer(Db& db, int worker) = 0;
   virtual std::unique_ptr<ReaderTx> reader(Db& db, int worker, ReaderShape shape) = 0;
   // The names of the checks check() reports, in order: the validator reports
@@ -75,6 +80,9 @@ class Workload {
   // Checks the invariants on a snapshot. Streams (constant memory in the number of
   // rows). Throws SqliteError when the snapshot cannot be read.
   virtual InvariantReport check(Db& db) = 0;
+
+ protected:
+  virtual void fill(Db& db, const PopulateParams& p) = 0;
 };
 
 // Runs one transaction: `begin` (BEGIN IMMEDIATE for writers, BEGIN for

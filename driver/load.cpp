@@ -1,0 +1,177 @@
+// Starting, watching and stopping a load's worker processes.
+#include "driver/load.h"
+
+#include <fmt/format.h>
+
+#include <boost/interprocess/sync/scoped_lock.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/files.h"
+
+namespace fs = std::filesystem;
+
+namespace bb {
+
+volatile sig_atomic_t g_interrupted = 0;
+
+namespace {
+
+int64_t period_ns(double rate) { return rate > 0 ? int64_t(1e9 / rate) : 0; }
+
+std::string how_it_ended(const ExitStatus& ex) {
+  return ex.signal ? fmt::format("was killed by signal {}", ex.signal) : fmt::format("exited with code {}", ex.code);
+}
+
+}  // namespace
+
+Load::Load(const LoadSpec& spec) : spec_(spec), seg_(ShmSegment::create(make_segment_name())) {
+  SharedState& st = state();
+  const int n = spec.writers + spec.readers;
+  if (n > kMaxWorkers) throw HarnessError(fmt::format("{} workers exceed the limit of {}", n, kMaxWorkers));
+  st.expected = n;
+  const std::string exe = self_exe();
+  for (int i = 0; i < n; ++i) {
+    const bool writer = i < spec.writers;
+    const int64_t period = period_ns(writer ? spec.writer_rate : spec.reader_rate);
+    const int index = writer ? i : i - spec.writers, count = writer ? spec.writers : spec.readers;
+    std::vector<std::string> args{"__worker", "--shm", seg_.name(), "--slot", std::to_string(i), "--role",
+                                  writer ? "writer" : "reader", "--db", spec.db, "--workload", spec.workload,
+                                  "--reader-shape", spec.reader_shape, "--samples", samples_path(i), "--seed",
+                                  std::to_string(spec.seed + uint64_t(i) + 1), "--rate",
+                                  fmt::format("{}", writer ? spec.writer_rate : spec.reader_rate), "--busy-timeout",
+                                  std::to_string(spec.busy_timeout_ms), "--busy-poll",
+                                  std::to_string(spec.busy_poll_ms), "--synchronous", spec.synchronous,
+                                  "--wal-autocheckpoint", std::to_string(spec.wal_autocheckpoint),
+                                  // Schedules are spread evenly over one period, so together the
+                                  // workers of a role run at a steady rate, not in bursts.
+                                  "--offset-ns", std::to_string(period * index / std::max(1, count))};
+    workers_.push_back(spawn(exe, args));
+  }
+  // Start barrier: every worker has its connection and statements ready.
+  while (!st.wait_for_arrivals(100)) {
+    if (g_interrupted) throw Interrupted();
+    check_workers();
+  }
+  t0_ = now_ns();
+  st.release(t0_);
+}
+
+Load::~Load() {
+  for (pid_t p : extra_) kill_and_wait(p);
+  if (!stopped_) {
+    state().stop = true;
+    for (pid_t p : workers_) kill_and_wait(p);
+  }
+  for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i));
+}
+
+std::string Load::samples_path(int i) const { return fmt::format("{}/worker{}.bin", spec_.samples_dir, i); }
+
+std::string Load::worker_name(int i) const {
+  return i < spec_.writers ? fmt::format("writer {}", i) : fmt::format("reader {}", i - spec_.writers);
+}
+
+std::vector<Schedule> Load::writer_schedules() const {
+  std::vector<Schedule> out;
+  const int64_t p = period_ns(spec_.writer_rate);
+  for (int i = 0; i < spec_.writers; ++i) out.push_back({t0_, p * i / std::max(1, spec_.writers), p});
+  return out;
+}
+
+std::vector<Schedule> Load::reader_schedules() const {
+  std::vector<Schedule> out;
+  const int64_t p = period_ns(spec_.reader_rate);
+  for (int i = 0; i < spec_.readers; ++i) out.push_back({t0_, p * i / std::max(1, spec_.readers), p});
+  return out;
+}
+
+void Load::forget(pid_t p) { std::erase(extra_, p); }
+
+void Load::check_workers() {
+  SharedState& st = state();
+  for (int i = 0; i < int(workers_.size()); ++i) {
+    if (st.workers[i].failed.load())
+      throw HarnessError(fmt::format("{} failed: {}", worker_name(i), st.workers[i].error));
+    if (workers_[i] <= 0) continue;
+    if (auto ex = try_wait(workers_[i])) {
+      workers_[i] = -1;  // reaped
+      throw HarnessError(fmt::format("{} {} before the load was stopped", worker_name(i), how_it_ended(*ex)));
+    }
+  }
+}
+
+void Load::sample_sizes(int64_t now, WalWatch* wal) {
+  const int64_t w = file_size_or_zero(with_suffix(spec_.db, "-wal"));
+  if (wal) {
+    // The backup's marks in shared memory say whether it holds the database now.
+    const BackupProgress& bp = state().backup;
+    const int64_t asked = bp.asked_ns.load(), released = bp.released_ns.load();
+    if (!asked) wal->at_start = w;
+    else if (!released) {
+      if (wal->at_start < 0) wal->at_start = w;
+      wal->peak = std::max(wal->peak, w);
+    }
+  }
+  if (now - last_size_ < size_every_ns_) return;
+  last_size_ = now;
+  sizes.push_back({now, w, file_size_or_zero(spec_.db)});
+  if (sizes.size() >= kMaxSizes) {
+    // Keep every other sample and sample half as often: bounded memory, even spread.
+    size_t j = 0;
+    for (size_t i = 0; i < sizes.size(); i += 2) sizes[j++] = sizes[i];
+    sizes.resize(j);
+    size_every_ns_ *= 2;
+  }
+}
+
+std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal) {
+  int64_t last_progress = 0;
+  while (true) {
+    const int64_t now = now_ns();
+    sample_sizes(now, wal);
+    if (g_interrupted) throw Interrupted();
+    check_workers();
+    if (watch > 0)
+      if (auto ex = try_wait(watch)) return ex;
+    if (now >= until) return std::nullopt;
+    if (progress && now - last_progress > 100'000'000) {
+      progress(what);
+      last_progress = now;
+    }
+    // The driver observes; it never synchronises anyone with this pause.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+void Load::stop() {
+  SharedState& st = state();
+  check_workers();
+  st.stop = true;
+  {
+    // Wake anyone still at the barrier (cannot happen after release, but cheap).
+    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(st.mutex);
+    st.cond.notify_all();
+  }
+  stopped_ = true;
+  std::vector<std::string> failures;
+  for (int i = 0; i < int(workers_.size()); ++i) {
+    if (workers_[i] <= 0) continue;
+    auto ex = wait_for(workers_[i]);
+    workers_[i] = -1;
+    if (!ex.ok()) failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(ex), st.workers[i].error));
+  }
+  if (!failures.empty()) throw HarnessError(failures.front());
+  for (int i = 0; i < int(workers_.size()); ++i) {
+    auto v = read_samples(samples_path(i));
+    auto& into = i < spec_.writers ? writer_samples : reader_samples;
+    into.insert(into.end(), v.begin(), v.end());
+    behind += st.workers[i].behind.load();
+    max_lag_ns = std::max(max_lag_ns, st.workers[i].max_lag_ns.load());
+    fs::remove(samples_path(i));
+  }
+}
+
+}  // namespace bb

@@ -1,0 +1,110 @@
+// The load on one database: writer and reader processes (fork + exec of this
+// binary) started together at a shared-memory barrier, watched by the driver
+// while it runs, then stopped and their samples read back. A trial and a
+// capacity probe both run one. A worker that dies before it is told to stop is
+// a harness error, reported as soon as the driver sees it.
+#pragma once
+#include <sys/types.h>
+
+#include <csignal>
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/process.h"
+#include "core/samples.h"
+#include "core/shared_state.h"
+#include "driver/metrics.h"
+
+namespace bb {
+
+struct LoadSpec {
+  std::string db;
+  std::string workload = "ledger";
+  int writers = 2, readers = 1;
+  double writer_rate = 0, reader_rate = 0;  // per process; 0 = closed loop
+  std::string reader_shape = "lookup";
+  uint64_t seed = 1;
+  int64_t busy_timeout_ms = 5000, busy_poll_ms = 0;
+  std::string synchronous = "NORMAL";
+  int64_t wal_autocheckpoint = 1000;
+  std::string samples_dir;  // where workers stream their samples
+};
+
+// A harness failure: a worker died or failed (the trial is recorded as a harness
+// error, not judged).
+struct HarnessError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Set by the driver's SIGINT/SIGTERM handler; loads stop early and clean up.
+extern volatile sig_atomic_t g_interrupted;
+struct Interrupted : std::runtime_error {
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+struct SizeSample {
+  int64_t t;    // ns
+  int64_t wal;  // bytes of -wal (0 when absent)
+  int64_t db;   // bytes of the database file
+};
+
+// WAL size around one backup: at the moment it asked for the database, and the
+// largest seen while it held it.
+struct WalWatch {
+  int64_t at_start = -1, peak = 0;
+};
+
+class Load {
+ public:
+  // Spawns the workers and waits until every one is at the barrier, then
+  // releases them at t0. Throws HarnessError when a worker fails first,
+  // Interrupted on Ctrl-C.
+  explicit Load(const LoadSpec& spec);
+  ~Load();  // kills what still runs, removes the segment
+  Load(const Load&) = delete;
+  Load& operator=(const Load&) = delete;
+
+  SharedState& state() { return *seg_.state(); }
+  const std::string& segment() const { return seg_.name(); }
+  int64_t t0() const { return t0_; }
+  std::vector<Schedule> writer_schedules() const;
+  std::vector<Schedule> reader_schedules() const;
+
+  // Watches until `until`, or until `watch` (if > 0) exits (its status is
+  // returned). Samples file sizes, follows the backup's marks for `wal`, reports
+  // `what` to `progress` every 100 ms. Throws HarnessError / Interrupted.
+  std::optional<ExitStatus> watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal = nullptr);
+  std::function<void(const std::string&)> progress;
+
+  // Children the caller starts (the backup process): killed with the load.
+  void adopt(pid_t p) { extra_.push_back(p); }
+  void forget(pid_t p);
+
+  // Sets the stop flag, waits for every worker, reads their samples (and removes
+  // the sample files). Throws HarnessError when a worker failed.
+  void stop();
+  std::vector<Sample> writer_samples, reader_samples;
+  int64_t behind = 0, max_lag_ns = 0;
+  std::vector<SizeSample> sizes;  // decimated: at most kMaxSizes, evenly spread
+
+  static constexpr size_t kMaxSizes = 4096;
+
+ private:
+  void check_workers();
+  void sample_sizes(int64_t now, WalWatch* wal);
+  std::string samples_path(int i) const;
+  std::string worker_name(int i) const;
+
+  LoadSpec spec_;
+  ShmSegment seg_;
+  std::vector<pid_t> workers_, extra_;
+  int64_t t0_ = 0;
+  int64_t size_every_ns_ = 5'000'000, last_size_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace bb

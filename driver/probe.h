@@ -1,0 +1,29 @@
+// The capacity probe: how many transactions/s the writers complete when they go
+// as fast as they can (closed loop), with the same readers and settings as the
+// trials, per journal mode x size x writer count. With `rate = "auto"` the trials
+// pace each writer at `utilisation` x capacity / writers, so the load is steady on
+// any machine (docs/measuring-impact.md).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "driver/scenario.h"
+
+namespace bb {
+
+struct ProbeResult {
+  std::string mode;
+  int64_t db_mb = 0, writers = 0, readers = 0;
+  double seconds = 0;
+  int64_t commits = 0;
+  double capacity_tx_s = 0;       // all writers together
+  double utilisation = 0;
+  double writer_rate = 0;         // per writer: utilisation x capacity / writers
+};
+void to_json(nlohmann::json& j, const ProbeResult& p);
+
+// Runs one probe in `dir` (a fresh database, removed afterwards).
+ProbeResult probe_capacity(const Scenario& s, const std::string& mode, int64_t db_mb, int64_t writers,
+                           const std::string& dir, uint64_t seed);
+
+}  // namespace bb

@@ -1,0 +1,83 @@
+// The template cache: populate once, copy per trial.
+#include "driver/templates.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/clock.h"
+#include "core/files.h"
+#include "driver/context.h"
+#include "driver/populate.h"
+
+namespace fs = std::filesystem;
+
+namespace bb {
+namespace {
+
+// Bump when population changes in a way the key does not show.
+constexpr int kTemplateFormat = 1;
+
+std::string template_name(const Scenario& s, const std::string& mode, int64_t db_mb) {
+  return fmt::format("v{}-{}-{}MB-p{}-{}-s{}-sqlite{}.sqlite", kTemplateFormat, s.workload, db_mb, s.page_size, mode,
+                     s.seed, sqlite_version());
+}
+
+}  // namespace
+
+std::string template_cache_dir() {
+  if (const char* d = std::getenv("BB_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/backup-bench/templates";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/backup-bench/templates";
+  return "/tmp/backup-bench-templates";
+}
+
+Instantiated instantiate_database(const std::string& path, const Scenario& s, const std::string& mode,
+                                  int64_t db_mb) {
+  Instantiated r;
+  remove_db_files(path);
+  const uint64_t seed = uint64_t(s.seed);
+  if (!s.template_cache) {
+    const int64_t t = now_ns();
+    create_database(path, s, mode, db_mb, seed);
+    r.populate_s = ns_to_s(now_ns() - t);
+    r.method = "populated";
+    return r;
+  }
+  const std::string dir = template_cache_dir();
+  fs::create_directories(dir);
+  const std::string tmpl = dir + "/" + template_name(s, mode, db_mb);
+  r.from_cache = fs::exists(tmpl);
+  if (!r.from_cache) {
+    // Built under a private name and renamed: a concurrent run or a kill never
+    // leaves a half-built template under the real name.
+    const std::string part = fmt::format("{}.partial-{}", tmpl, getpid());
+    const int64_t t = now_ns();
+    try {
+      create_database(part, s, mode, db_mb, seed);
+      fsync_path(part);
+      fs::rename(part, tmpl);
+    } catch (...) {
+      remove_db_files(part);
+      throw;
+    }
+    r.populate_s = ns_to_s(now_ns() - t);
+  }
+  const int64_t t = now_ns();
+  r.method = clone_or_copy(tmpl, path);
+  r.copy_s = ns_to_s(now_ns() - t);
+  return r;
+}
+
+int clear_template_cache() {
+  int n = 0;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(template_cache_dir(), ec))
+    if (e.path().extension() == ".sqlite" || e.path().string().find(".partial-") != std::string::npos)
+      n += fs::remove(e.path(), ec) ? 1 : 0;
+  return n;
+}
+
+}  // namespace bb

@@ -1,0 +1,124 @@
+// Serialising the results model: the one place a trial record's JSON is written.
+#include "driver/trial_result.h"
+
+#include "core/clock.h"
+#include "core/json_optional.h"
+
+namespace bb {
+namespace {
+
+nlohmann::json percentiles_json(const Percentiles& p) {
+  return {{"n", p.n},         {"p50_ms", p.p50_ms},   {"p90_ms", p.p90_ms},
+          {"p99_ms", p.p99_ms}, {"p999_ms", p.p999_ms}, {"max_ms", p.max_ms}};
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const WindowFigures& w) {
+  const WindowStats& s = w.stats;
+  j = percentiles_json(s.response);
+  j[w.writers ? "commits" : "queries"] = s.ops;
+  j[w.writers ? "commits_per_s" : "queries_per_s"] = s.ops_per_s;
+  j["seconds"] = s.seconds;
+  j["busy_errors"] = s.busy_errors;
+  j["service"] = percentiles_json(s.service);
+}
+
+void to_json(nlohmann::json& j, const TrialResult& t) {
+  auto rel = [&](int64_t ns) { return t.t0_ns && ns ? ns_to_s(ns - t.t0_ns) : 0.0; };
+  auto window = [&](const Window& w) { return nlohmann::json{{"start_s", rel(w.begin)}, {"end_s", rel(w.end)}}; };
+  nlohmann::json backup = t.backup;
+  backup["start_s"] = rel(t.impact.begin);
+  backup["end_s"] = rel(t.impact.end);
+  backup["time_limit_s"] = t.time_limit_s;
+  nlohmann::json health{{"steady", t.load.steady}, {"reason", t.load.reason}, {"writers", nlohmann::json::array()}};
+  for (auto& w : t.load.writers)
+    health["writers"].push_back({{"worker", w.worker},
+                                 {"scheduled", w.scheduled},
+                                 {"completed", w.completed},
+                                 {"longest_gap_ms", w.longest_gap_ms},
+                                 {"lag_ms", w.lag_ms},
+                                 {"steady", w.steady},
+                                 {"reason", w.reason}});
+  nlohmann::json gaps = nlohmann::json::array();
+  for (auto& g : t.writer_impact.writer_gaps)
+    gaps.push_back({{"worker", g.worker}, {"longest_gap_ms", g.longest_gap_ms}, {"floor_ms", g.floor_ms}});
+  const Impact& im = t.writer_impact;
+  j = {{"mode", t.cell.mode},
+       {"strategy", t.cell.strategy.name},
+       {"label", t.cell.strategy.label},
+       {"params", t.params},
+       {"repetition", t.cell.repetition},
+       {"seed", t.cell.seed},
+       {"cell", t.cell.index},
+       {"db_mb", t.cell.db_mb},
+       {"db_bytes", t.db_bytes},
+       {"db_bytes_end", t.db_bytes_end},
+       {"database", t.database},
+       {"writer_count", t.cell.writers},
+       {"reader_count", t.readers},
+       {"rate", t.rate},
+       {"reader_rate", t.reader_rate},
+       {"reader_shape", t.reader_shape},
+       {"expected_safe", t.expected_safe},
+       {"harness_error", t.harness_error},
+       {"backup", backup},
+       {"windows", {{"baseline", window(t.baseline)}, {"impact", window(t.impact)}, {"snapshot", window(t.snapshot)}}},
+       {"load", health},
+       {"writers",
+        {{"baseline", WindowFigures{true, t.writers_baseline}},
+         {"during", WindowFigures{true, t.writers_during}},
+         {"max_stall_ms", im.max_stall_ms},
+         {"writer_gaps", gaps},
+         {"max_writer_gap_ms", im.max_writer_gap_ms},
+         {"delay_threshold_ms", im.delay_threshold_ms},
+         {"delayed_commits", im.delayed_commits},
+         {"delayed_extra_ms", im.delayed_extra_ms},
+         {"recovery_ms", im.recovery_ms},
+         {"total_commits", t.total_commits},
+         {"last_seq", t.last_seq},
+         {"behind_schedule", t.behind_schedule},
+         {"max_lag_ms", t.max_lag_ms}}},
+       {"readers",
+        {{"baseline", WindowFigures{false, t.readers_baseline}}, {"during", WindowFigures{false, t.readers_during}}}},
+       {"wal_peak_bytes", t.wal_peak},
+       {"wal_at_backup_start_bytes", t.wal_at_start},
+       {"wal_growth_bytes", std::max<int64_t>(0, t.wal_peak - t.wal_at_start)},
+       {"holders", t.holders},
+       {"verdict", to_json(t.verdict)},
+       {"series", t.series.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.series)},
+       {"errors", t.errors}};
+}
+
+TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why) {
+  TrialResult t;
+  t.cell = c;
+  t.params = c.strategy.params;
+  t.readers = s.readers;
+  t.rate = s.rate;
+  t.reader_rate = s.reader_rate;
+  t.reader_shape = s.reader_shape;
+  t.harness_error = why;
+  t.backup.strategy = c.strategy.name;
+  t.backup.params = c.strategy.params;
+  t.backup.mode = c.mode;
+  t.backup.status = BackupStatus::kFailed;
+  t.backup.failure = FailureKind::kInternal;
+  t.backup.error = "harness error: " + why;
+  t.verdict = no_snapshot("FAILED", "harness error: " + why);
+  t.load.steady = false;
+  t.load.reason = "the trial failed in the harness";
+  t.errors.push_back(why);
+  return t;
+}
+
+bool trial_is_finding(const nlohmann::json& t) {
+  auto st = t["verdict"]["status"].get<std::string>();
+  return t.value("expected_safe", false) && (st == "CORRUPT" || st == "INCONSISTENT" || st == "STALE");
+}
+
+bool impact_counts(const nlohmann::json& t) {
+  return t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && t["load"]["steady"].get<bool>();
+}
+
+}  // namespace bb

@@ -1,0 +1,66 @@
+// The results model: one C++ type per record of results.json (a trial, its
+// windows, the load's health, the backup's impact), serialised one way. Every
+// trial is this type, including one that failed in the harness (`harness_error`)
+// or was skipped, so every record has every field.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/metrics.h"
+#include "driver/scenario.h"
+#include "strategies/strategy.h"
+#include "validation/validator.h"
+
+namespace bb {
+
+// Window statistics as results.json gives them: `commits` (writers) or `queries`
+// (readers) completed in the window, the rate, and the latency percentiles of the
+// window's members with their sample count `n` (a percentile the samples cannot
+// support is null; `max_ms` is given whenever n > 0).
+struct WindowFigures {
+  bool writers = true;
+  WindowStats stats;
+};
+void to_json(nlohmann::json& j, const WindowFigures& w);
+
+struct TrialResult {
+  Cell cell;
+  Params params;
+  bool expected_safe = false;
+  int64_t readers = 0;
+  double rate = 0, reader_rate = 0;
+  std::string reader_shape;
+  std::optional<std::string> harness_error;  // the trial failed in the harness, not in the strategy
+  int64_t db_bytes = 0, db_bytes_end = 0;
+  nlohmann::json database = nlohmann::json::object();  // how the trial's database was made (templates.h)
+  int64_t t0_ns = 0;            // the start barrier: every time below is relative to it
+  Window baseline, impact, snapshot;
+  double time_limit_s = 0;
+  BackupOutcome backup;
+  Verdict verdict;
+  LoadHealth load;
+  WindowStats writers_baseline, writers_during, readers_baseline, readers_during;
+  Impact writer_impact;
+  int64_t total_commits = 0, last_seq = 0, behind_schedule = 0;
+  double max_lag_ms = 0;
+  int64_t wal_peak = 0, wal_at_start = 0;
+  nlohmann::json holders = nlohmann::json::array();
+  std::string series;  // the time series file, relative to the run folder
+  std::vector<std::string> errors;
+
+  bool skipped() const { return backup.status == BackupStatus::kSkipped; }
+};
+void to_json(nlohmann::json& j, const TrialResult& t);
+
+// A trial that failed in the harness: every field present, figures empty.
+TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why);
+
+// Whether a trial's non-OK verdict is a finding (`run` exits 1).
+bool trial_is_finding(const nlohmann::json& trial);
+// Whether a trial's writer figures describe a backup's impact: it ran in the
+// harness, was not skipped, and its load was steady (docs/measuring-impact.md).
+bool impact_counts(const nlohmann::json& trial);
+
+}  // namespace bb
