@@ -115,6 +115,11 @@ void btrfs_delete_subvolume(const std::string& path) {
   if (ioctl(d.fd, BTRFS_IOC_SNAP_DESTROY, &args) != 0) fail("delete subvolume " + path);
 }
 
+void sync_filesystem(const std::string& path) {
+  Fd d = open_dir(path);
+  if (syncfs(d.fd) != 0) fail("syncfs " + path);
+}
+
 bool same_filesystem(const std::string& a, const std::string& b) {
   if (fs_magic(a) != fs_magic(b)) return false;
   if (static_cast<unsigned long>(fs_magic(a)) == BTRFS_SUPER_MAGIC) {

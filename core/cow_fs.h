@@ -29,6 +29,9 @@ void btrfs_snapshot(const std::string& subvolume, const std::string& dest, bool 
 // Deletes the subvolume or snapshot at `path` (needs root).
 void btrfs_delete_subvolume(const std::string& path);
 
+// syncfs(2) of the filesystem holding `path`: writes out its dirty pages.
+void sync_filesystem(const std::string& path);
+
 // Whether two folders are on the same filesystem, where a reflink clone
 // between them is possible (btrfs subvolumes have their own device numbers, so
 // btrfs compares filesystem ids).

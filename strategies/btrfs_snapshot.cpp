@@ -8,7 +8,9 @@
 //
 // Windows: the snapshot window (reading() .. read_done()) is the snapshot
 // ioctl alone -- the one instant the live source is read; the copy-out reads the
-// snapshot. The impact window (the runner's asked .. released) runs until the
+// snapshot. A syncfs before it writes out the writers' dirty pages, which the
+// snapshot would otherwise write inside its instant (65-410 ms instead of 4-17
+// ms for a 32 MB WAL database under load, measured here). The impact window (the runner's asked .. released) runs until the
 // snapshot is deleted: while it exists, the writers' first change to every
 // shared block copies it, and the copy-out competes with them for the disk.
 // btrfs frees the deleted snapshot's blocks later, in a kernel thread, which no
@@ -81,6 +83,13 @@ void run_btrfs_snapshot(BackupJob& job) {
   const std::string subvol = btrfs_subvolume_root(src.string());
   const fs::path rel = src.lexically_relative(subvol);
   job.extra["stale_snapshots_removed"] = remove_stale_snapshots(subvol);
+
+  // The snapshot writes out every dirty page of the subvolume before it is
+  // taken; flushing the filesystem first leaves it only what was dirtied since,
+  // which keeps the snapshot window (and freshness bounds) short.
+  const int64_t flush_start = now_ns();
+  sync_filesystem(subvol);
+  job.extra["flush_ms"] = ns_to_ms(now_ns() - flush_start);
 
   const int64_t t0 = now_ns();
   job.reading();

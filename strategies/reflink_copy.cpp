@@ -15,6 +15,12 @@
 // - lock=none clones the same files with no lock at all: the unsafe control
 //   (a commit between or during the clones tears the copy).
 //
+// The files are flushed (fdatasync) before the lock is asked for: a clone
+// first writes out the dirty pages of what it clones, and under the lock that
+// is lock time -- 30 to 65 ms for a 32 MB WAL database whose writers commit
+// with synchronous=NORMAL, measured here on btrfs. What is dirtied between the
+// flush and the lock is little.
+//
 // The clone runs in a forked child. POSIX locks belong to the process: closing
 // a descriptor of the database file in the locking process would drop the
 // connection's locks (sqlite.org/howtocorrupt.html §2.2). The child does not
@@ -108,11 +114,28 @@ std::vector<bool> clone_in_child(const std::vector<CopyItem>& items) {
   return cloned;
 }
 
+// fdatasync by path; a file that does not exist is fine. Called before this
+// process opens any SQLite connection, so closing the descriptor drops no lock.
+void flush_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return;
+    throw std::system_error(errno, std::generic_category(), "open " + path);
+  }
+  const int rc = fdatasync(fd);
+  const int err = errno;
+  close(fd);
+  if (rc != 0) throw std::system_error(err, std::generic_category(), "fdatasync " + path);
+}
+
 void run_reflink_copy(BackupJob& job) {
   const std::string lock = job.params.at("lock");
   // The recipe's files: the -wal too in WAL mode (see the top of this file).
   std::vector<CopyItem> items{{job.src, job.tmp(), false}};
   if (job.mode == "wal") items.push_back({with_suffix(job.src, "-wal"), with_suffix(job.tmp(), "-wal"), true});
+  const int64_t flush_start = now_ns();
+  for (auto& it : items) flush_file(it.src);
+  job.extra["flush_ms"] = ns_to_ms(now_ns() - flush_start);
 
   std::vector<bool> cloned;
   int64_t clone_ns = 0, held_ns = 0, wait_ns = 0, busy_errors = 0;
