@@ -111,7 +111,10 @@ class OnBtrfs : public ::testing::Test {
 };
 
 TEST_F(OnBtrfs, BtrfsSnapshotOfALiveWalDatabaseCarriesItsCommittedFrames) {
-  const std::string src = db_dir_ + "/live.sqlite";
+  // Deeper in the subvolume, as a trial's folder is: the snapshot is of the
+  // whole subvolume, the image is found at the same place inside it.
+  fs::create_directories(db_dir_ + "/trials/001");
+  const std::string src = db_dir_ + "/trials/001/live.sqlite";
   make_wal_base(src);
   test::ShellHolder holder(src);
   add_wal_frames(holder);
