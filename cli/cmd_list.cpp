@@ -18,6 +18,7 @@ int list(const std::string& what) {
   if (what == "strategies") {
     for (auto& s : strategies()) {
       fmt::print("{}\n    {}\n    safe: {}\n", s.name, s.description, s.safety_note);
+      if (!s.needs.empty()) fmt::print("    needs: {}\n", s.needs);
       for (auto& p : s.params)
         fmt::print("    --opt {}={}   {}{}\n", p.name, p.default_value, p.help,
                    p.choices.empty() ? "" : fmt::format(" ({})", fmt::join(p.choices, "|")));

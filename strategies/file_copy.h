@@ -21,9 +21,10 @@ struct CopyItem {
   bool optional = false;  // e.g. a -wal or -journal that may not exist
 };
 
-// Copies src to dst (created/truncated) with copy_file_range; no fsync (the
-// destination's AtomicDest fsyncs). Returns bytes copied, or -1 when an optional
-// source does not exist. Throws std::runtime_error on failure.
+// Copies src's bytes to dst (created/truncated) with sendfile -- a real copy,
+// never a reflink clone, also on btrfs and xfs; no fsync (the destination's
+// AtomicDest fsyncs). Returns bytes copied, or -1 when an optional source does
+// not exist. Throws std::runtime_error on failure.
 int64_t copy_in_process(const CopyItem& item);
 
 // The same copies, done by a child process (`backup-bench __copy`), in order.

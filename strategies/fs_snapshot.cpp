@@ -1,10 +1,13 @@
-// `fs-snapshot`: a crash-consistent point-in-time image, as a filesystem or
-// volume snapshot takes it. In a trial every process holding the database is
-// frozen with SIGSTOP; once each is really stopped, the database file and its
-// -wal/-journal are copied exactly as they are, then everyone is resumed with
-// SIGCONT. The image is what a power cut at that instant would leave (minus
-// unsynced-write loss): SQLite's recovery (WAL replay, hot-journal rollback) on
-// opening the copy should give a consistent state, and the harness checks it.
+// `fs-snapshot`: a SIMULATED crash-consistent image -- not a volume snapshot
+// (for a real one, see btrfs-snapshot). In a trial every process holding the
+// database is frozen with SIGSTOP; once each is really stopped, the database
+// file and its -wal/-journal are copied exactly as they are, then everyone is
+// resumed with SIGCONT. The image is what a power cut at that instant would
+// leave (minus unsynced-write loss): SQLite's recovery (WAL replay, hot-journal
+// rollback) on opening the copy should give a consistent state, and the harness
+// checks it. Its verdicts are meaningful; its writer impact is not a volume
+// snapshot's: the writers are frozen for the whole copy, which no real snapshot
+// does, so the stall it measures is the simulation's.
 //
 // A frozen worker must never stay frozen: SIGCONT is sent on every path (RAII),
 // and a guardian child resumes them too should this process be killed (the
@@ -146,8 +149,9 @@ void run_fs_snapshot(BackupJob& job) {
 
 const bool registered = register_strategy({
     .name = "fs-snapshot",
-    .description = "crash-consistent image: freeze (SIGSTOP) every process holding the database, copy the "
-                   "database and its -wal/-journal as they are, resume (SIGCONT)",
+    .description = "SIMULATED crash-consistent image, not a volume snapshot: freeze (SIGSTOP) every process "
+                   "holding the database, copy the database and its -wal/-journal as they are, resume (SIGCONT). "
+                   "Its writer impact is the freeze's, not a snapshot's (see btrfs-snapshot)",
     .params = {},
     .skip_reason =
         [](const std::string&, bool in_trial) {
@@ -155,7 +159,8 @@ const bool registered = register_strategy({
                           : std::string("fs-snapshot needs a trial: it freezes the processes holding the database");
         },
     .expected_safe = [](const std::string&, const Params&) { return true; },
-    .safety_note = "safe in every mode if SQLite recovery makes a crash image consistent (the harness checks)",
+    .safety_note = "safe in every mode if SQLite recovery makes a crash image consistent (the harness "
+                   "checks); its writer impact is the simulation's, not representative of a real snapshot",
     .run = run_fs_snapshot,
 });
 

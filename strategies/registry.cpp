@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 
 #include "core/errors.h"
 #include "strategies/strategy.h"
@@ -35,6 +36,16 @@ bool register_strategy(StrategyInfo info) {
 }
 
 const std::vector<StrategyInfo>& strategies() { return registry(); }
+
+std::string skip_reason_for(const StrategyInfo& s, const std::string& mode, bool in_trial, const std::string& src,
+                            const std::string& dest) {
+  if (auto why = s.skip_reason(mode, in_trial); !why.empty()) return why;
+  auto folder = [](const std::string& p) {
+    auto dir = std::filesystem::path(p).parent_path();
+    return dir.empty() ? std::string(".") : dir.string();
+  };
+  return s.fs_skip_reason(folder(src), folder(dest));
+}
 
 const StrategyInfo* find_strategy(const std::string& name) {
   for (auto& s : registry())

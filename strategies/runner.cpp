@@ -333,7 +333,7 @@ int backup_main(const BackupArgs& a) {
   }
 
   BackupOutcome out;
-  if (auto why = info->skip_reason(req.mode, a.in_trial); !why.empty()) {
+  if (auto why = skip_reason_for(*info, req.mode, a.in_trial, a.src, a.dest); !why.empty()) {
     out.strategy = info->name;
     out.params = req.params;
     out.mode = req.mode;

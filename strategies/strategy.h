@@ -125,6 +125,12 @@ struct StrategyInfo {
   // Why the strategy cannot run in this setting; empty when it can.
   std::function<std::string(const std::string& mode, bool in_trial)> skip_reason =
       [](const std::string&, bool) { return std::string(); };
+  // Why it cannot run with the source's and the destination's folders on the
+  // filesystems they are on (btrfs-snapshot needs btrfs, reflink-copy a clone
+  // between the two); empty when it can. May write and remove a scratch file in
+  // dest_dir; never opens the database.
+  std::function<std::string(const std::string& src_dir, const std::string& dest_dir)> fs_skip_reason =
+      [](const std::string&, const std::string&) { return std::string(); };
   // Whether a snapshot that is not OK is a finding (exit 1 from `run`).
   std::function<bool(const std::string& mode, const Params&)> expected_safe;
   std::string safety_note;  // one line for `list`: where it is safe
@@ -133,6 +139,11 @@ struct StrategyInfo {
   // std::system_error, ...: the runner turns each into one failure kind).
   std::function<void(BackupJob&)> run;
 };
+
+// Why a backup of `src` to `dest` is skipped (skip_reason, then fs_skip_reason
+// for their folders); empty when it runs.
+std::string skip_reason_for(const StrategyInfo& s, const std::string& mode, bool in_trial, const std::string& src,
+                            const std::string& dest);
 
 // Registration: one line in each strategy's file.
 bool register_strategy(StrategyInfo info);

@@ -25,7 +25,8 @@ TEST(StrategiesTrial, QuickPresetWithEveryStrategy) {
     SCOPED_TRACE(mode + " " + name + ": " + status + " / " + verdict + ": " + t["verdict"]["detail"].dump());
     const StrategyInfo* info = find_strategy(name);
     ASSERT_NE(info, nullptr);
-    const std::string why = info->skip_reason(mode, true);
+    // The trial's database and snapshot live in the run folder's filesystem.
+    const std::string why = skip_reason_for(*info, mode, true, d / "db.sqlite", d / "snapshot.db");
     if (!why.empty()) {
       EXPECT_EQ(status, "skipped");
       EXPECT_EQ(verdict, "SKIPPED");

@@ -72,7 +72,7 @@ TEST_P(EveryStrategy, CopiesChinookIdenticallyInEveryPageSizeAndMode) {
     const uint64_t before = test::file_hash(src);
     const std::string dest = d / (sh.name + "-copy.db");
     auto r = run_bb({"backup", "--strategy", info->name, src, dest});
-    const std::string why = info->skip_reason(sh.mode, false);
+    const std::string why = skip_reason_for(*info, sh.mode, false, src, dest);
     if (!why.empty()) {
       EXPECT_EQ(r.code, 0) << r.err;
       EXPECT_EQ(test::outcome_status(r), "skipped") << r.out;
@@ -100,7 +100,9 @@ TEST_P(EveryStrategy, CopiesChinookIdenticallyInEveryPageSizeAndMode) {
     ++completed;
   }
   // A strategy that can run outside a trial must have run on some shape.
-  if (info->skip_reason("wal", false).empty() || info->skip_reason("delete", false).empty()) {
+  const std::string src = d / "any.sqlite", dest = d / "any-copy.db";
+  if (skip_reason_for(*info, "wal", false, src, dest).empty() ||
+      skip_reason_for(*info, "delete", false, src, dest).empty()) {
     EXPECT_GT(completed, 0);
   }
 }
@@ -177,7 +179,8 @@ TEST(StrategiesWal, CommittedFramesInTheWalOfAnOpenDatabase) {
   std::vector<Variant> variants;
   auto lose = [](const std::string& s) { return s == "raw-copy" || s == "exclusive-copy"; };
   for (auto& s : strategies())
-    if (s.skip_reason("wal", false).empty()) variants.push_back({s.name, {}, !lose(s.name)});
+    if (skip_reason_for(s, "wal", false, src, d / "copy.db").empty())
+      variants.push_back({s.name, {}, !lose(s.name)});
   variants.push_back({"raw-copy", {"wal=true"}, true});
   variants.push_back({"exclusive-copy", {"lock=immediate"}, false});
   variants.push_back({"exclusive-copy", {"copier=inprocess"}, false});
