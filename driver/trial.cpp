@@ -121,19 +121,25 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.backup.strategy = info->name;
   t.backup.params = t.params;
   t.backup.mode = c.mode;
-  if (auto why = info->skip_reason(c.mode, true); !why.empty()) {
-    t.backup.status = BackupStatus::kSkipped;
-    t.backup.error = why;
-    t.verdict = no_snapshot("SKIPPED", why);
-    return t;
-  }
-
   // Paths inside results.json are relative to the run folder, so it can move.
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
   const std::string dir = env.run_dir + "/" + rel;
-  fs::create_directories(dir);
   const std::string db = dir + "/db.sqlite", snapshot = dir + "/snapshot.db";
+  auto skip = [&](const std::string& why) {
+    t.backup.status = BackupStatus::kSkipped;
+    t.backup.error = why;
+    t.verdict = no_snapshot("SKIPPED", why);
+    return t;
+  };
+  if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
+  fs::create_directories(dir);
+  // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
+  // any work is spent on the trial.
+  if (auto why = skip_reason_for(*info, c.mode, true, db, snapshot); !why.empty()) {
+    fs::remove_all(dir);
+    return skip(why);
+  }
   // Whatever happens below, a trial's databases do not outlive it unless kept.
   struct Cleanup {
     const std::string &db, &snapshot;
@@ -196,6 +202,8 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   if (t.backup.completed()) {
     auto w = find_workload(s.workload)->make();
     t.verdict = validate_snapshot(snapshot, w.get(), bounds);
+  } else if (t.backup.status == BackupStatus::kSkipped) {
+    t.verdict = no_snapshot("SKIPPED", t.backup.error);
   } else {
     t.verdict = no_snapshot("FAILED", t.backup.error);
     t.verdict.bounds = bounds;
