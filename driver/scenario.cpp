@@ -192,7 +192,13 @@ const std::vector<Option>& table() {
        dbl_opt(&Scenario::baseline_s, 0.1, kMaxSeconds)},
       {{"backup_timeout_s", "time limit for the backup; past it the backup is killed (timeout)", "30"},
        dbl_opt(&Scenario::backup_timeout_s, 0.1, kMaxSeconds)},
-      {{"cooldown_s", "seconds of load after the backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0, kMaxSeconds)},
+      {{"cooldown_s", "seconds of load after the (last) backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0, kMaxSeconds)},
+      {{"backups", "backups per trial, one every backup_interval_s while the load continues (a soak)", "1"},
+       int_opt(&Scenario::backups, 1, 10'000)},
+      {{"backup_interval_s", "seconds between the starts of consecutive backups of a trial (a late one starts when "
+                             "the previous ends)",
+        "30"},
+       dbl_opt(&Scenario::backup_interval_s, 0, kMaxSeconds)},
   };
   return t;
 }
@@ -389,7 +395,9 @@ nlohmann::json to_json(const Scenario& s) {
           {"warmup_s", s.warmup_s},
           {"baseline_s", s.baseline_s},
           {"backup_timeout_s", s.backup_timeout_s},
-          {"cooldown_s", s.cooldown_s}};
+          {"cooldown_s", s.cooldown_s},
+          {"backups", s.backups},
+          {"backup_interval_s", s.backup_interval_s}};
 }
 
 void check_scenario(const Scenario& s) {

@@ -48,6 +48,8 @@ struct Scenario {
   double warmup_s = 0.5;
   double baseline_s = 2;
   double backup_timeout_s = 30;
+  int64_t backups = 1;             // backups per trial, on a schedule while the load continues (soak)
+  double backup_interval_s = 30;   // between the starts of consecutive backups
   double cooldown_s = 0.5;
 };
 

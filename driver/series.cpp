@@ -27,11 +27,13 @@ void write_series(const std::string& path, int64_t t0, const std::vector<Sample>
   nlohmann::json sz = nlohmann::json::array();
   for (auto& s : sizes) sz.push_back({us(s.t - t0), s.wal, s.db});
   auto win = [&](const Window& x) { return nlohmann::json::array({us(x.begin - t0), us(x.end - t0)}); };
+  nlohmann::json impacts = nlohmann::json::array(), snapshots = nlohmann::json::array();
+  for (auto& x : w.impacts) impacts.push_back(win(x));
+  for (auto& x : w.snapshots) snapshots.push_back(win(x));
   nlohmann::json j{{"columns", {{"commits", {"t_us", "response_us", "service_us", "worker"}},
                                 {"queries", {"t_us", "response_us", "service_us", "worker"}},
                                 {"sizes", {"t_us", "wal_bytes", "db_bytes"}}}},
-                   {"windows_us", {{"baseline", win(w.baseline)}, {"impact", win(w.impact)},
-                                   {"snapshot", win(w.snapshot)}}},
+                   {"windows_us", {{"baseline", win(w.baseline)}, {"impacts", impacts}, {"snapshots", snapshots}}},
                    {"commits", ops_json(t0, writers)},
                    {"queries", ops_json(t0, readers)},
                    {"sizes", sz}};
@@ -52,17 +54,17 @@ WindowLatencies read_window_latencies(const std::string& path, bool* ok) {
   auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.contains("windows_us")) return out;
   try {
-    auto window = [&](const char* k) {
-      auto& a = j["windows_us"][k];
-      return Window{a[0].get<int64_t>(), a[1].get<int64_t>()};
-    };
-    const Window b = window("baseline"), d = window("impact");
+    auto window = [](const nlohmann::json& a) { return Window{a[0].get<int64_t>(), a[1].get<int64_t>()}; };
+    const Window b = window(j["windows_us"]["baseline"]);
+    std::vector<Window> impacts;
+    for (auto& a : j["windows_us"]["impacts"]) impacts.push_back(window(a));
     auto take = [&](const char* key, std::vector<int64_t>& base, std::vector<int64_t>& during) {
       for (auto& c : j[key]) {
         const int64_t end = c[0].get<int64_t>(), resp = c[1].get<int64_t>();
         const Sample s{0, end - resp, end - c[2].get<int64_t>(), end, 0, 1};  // µs, same rule as member()
         if (member(s, b)) base.push_back(resp * 1000);
-        if (member(s, d)) during.push_back(resp * 1000);
+        for (auto& d : impacts)
+          if (member(s, d)) during.push_back(resp * 1000);
       }
     };
     take("commits", out.writers_baseline, out.writers_during);

@@ -15,7 +15,8 @@
 namespace bb {
 
 struct SeriesWindows {
-  Window baseline, impact, snapshot;
+  Window baseline;
+  std::vector<Window> impacts, snapshots;  // one per backup
 };
 
 // Writes the series atomically (temporary name, then rename).
@@ -23,7 +24,7 @@ void write_series(const std::string& path, int64_t t0, const std::vector<Sample>
                   const std::vector<Sample>& readers, const std::vector<SizeSample>& sizes, const SeriesWindows& w);
 
 // Response latencies (ns) of the members of a trial's baseline and impact
-// windows, for writers and readers, read back from its series.
+// windows (every backup's), for writers and readers, read back from its series.
 struct WindowLatencies {
   std::vector<int64_t> writers_baseline, writers_during, readers_baseline, readers_during;
 };

@@ -35,10 +35,13 @@ nlohmann::json percentiles_json(const Percentiles& p) {
 // Which trials a figure is taken from.
 enum class From { kCompletedBackups, kSteadyLoads, kSteadyWal };
 
+// A figure is read from each backup's record (`backups[]`: a trial's own
+// backups are samples like repetitions) or once per trial.
 struct Figure {
   const char* name;
   const char* ptr;
   From from;
+  bool per_backup = true;
 };
 const Figure kFigures[] = {
     {"backup_duration_s", "/backup/duration_s", From::kCompletedBackups},
@@ -50,21 +53,22 @@ const Figure kFigures[] = {
     {"delayed_commits", "/writers/delayed_commits", From::kSteadyLoads},
     {"delayed_extra_ms", "/writers/delayed_extra_ms", From::kSteadyLoads},
     {"recovery_ms", "/writers/recovery_ms", From::kSteadyLoads},
-    {"baseline_commits_per_s", "/writers/baseline/commits_per_s", From::kSteadyLoads},
     {"during_commits_per_s", "/writers/during/commits_per_s", From::kSteadyLoads},
     {"during_busy_errors", "/writers/during/busy_errors", From::kSteadyLoads},
     {"wal_peak_bytes", "/wal_peak_bytes", From::kSteadyWal},
     {"wal_growth_bytes", "/wal_growth_bytes", From::kSteadyWal},
-    {"rate", "/rate", From::kSteadyLoads},
+    {"baseline_commits_per_s", "/writers/baseline/commits_per_s", From::kSteadyLoads, false},
+    {"rate", "/rate", From::kSteadyLoads, false},
 };
 
 bool harness_failed(const nlohmann::json& t) { return !t["harness_error"].is_null(); }
 bool skipped(const nlohmann::json& t) { return t["backup"]["status"] == "skipped"; }
 
-bool takes(const nlohmann::json& t, From f) {
+// Whether backup `b` of trial `t` gives figures of kind `f`.
+bool takes(const nlohmann::json& t, const nlohmann::json& b, From f) {
   if (harness_failed(t) || skipped(t)) return false;
   switch (f) {
-    case From::kCompletedBackups: return t["backup"]["status"] == "completed";
+    case From::kCompletedBackups: return b["backup"]["status"] == "completed";
     case From::kSteadyLoads: return impact_counts(t);
     case From::kSteadyWal: return impact_counts(t) && t["mode"] == "wal";
   }
@@ -102,9 +106,16 @@ nlohmann::json summarize(const nlohmann::json& trials,
     std::map<std::string, int> verdicts, statuses;
     std::map<std::pair<std::string, std::string>, int> failures;
     std::vector<std::string> unsteady_reasons;
+    int64_t backups = 0;
     for (auto* t : ts) {
-      verdicts[(*t)["verdict"]["status"].get<std::string>()]++;
-      statuses[(*t)["backup"]["status"].get<std::string>()]++;
+      for (auto& b : (*t)["backups"]) {
+        ++backups;
+        verdicts[b["verdict"]["status"].get<std::string>()]++;
+        statuses[b["backup"]["status"].get<std::string>()]++;
+        auto st = b["backup"]["status"].get<std::string>();
+        if (st == "failed" || st == "timeout")
+          failures[{st, b["backup"]["error"].is_string() ? b["backup"]["error"].get<std::string>() : ""}]++;
+      }
       if (harness_failed(*t)) ++harness;
       else if (skipped(*t)) ++skip;
       else if (!(*t)["load"]["steady"].get<bool>()) {
@@ -112,10 +123,8 @@ nlohmann::json summarize(const nlohmann::json& trials,
         unsteady_reasons.push_back(fmt::format("r{}: {}", (*t)["repetition"].get<int>(),
                                                (*t)["load"]["reason"].get<std::string>()));
       } else ++steady;
-      auto st = (*t)["backup"]["status"].get<std::string>();
-      if (st == "failed" || st == "timeout")
-        failures[{st, (*t)["backup"]["error"].is_string() ? (*t)["backup"]["error"].get<std::string>() : ""}]++;
     }
+    row["backups"] = backups;
     row["harness_errors"] = harness;
     row["skipped"] = skip;
     row["unsteady"] = unsteady;
@@ -129,9 +138,16 @@ nlohmann::json summarize(const nlohmann::json& trials,
     nlohmann::json figures = nlohmann::json::object();
     for (auto& f : kFigures) {
       std::vector<double> v;
-      for (auto* t : ts)
-        if (takes(*t, f.from))
-          if (auto x = number_at(*t, f.ptr)) v.push_back(*x);
+      for (auto* t : ts) {
+        if (!f.per_backup) {
+          if (takes(*t, (*t)["backups"][0], f.from))
+            if (auto x = number_at(*t, f.ptr)) v.push_back(*x);
+          continue;
+        }
+        for (auto& b : (*t)["backups"])
+          if (takes(*t, b, f.from))
+            if (auto x = number_at(b, f.ptr)) v.push_back(*x);
+      }
       figures[f.name] = spread(std::move(v));
     }
     row["figures"] = figures;
@@ -139,7 +155,7 @@ nlohmann::json summarize(const nlohmann::json& trials,
     WindowLatencies pooled;
     int64_t series_missing = 0;
     for (auto* t : ts) {
-      if (!takes(*t, From::kSteadyLoads)) continue;
+      if (!takes(*t, (*t)["backups"][0], From::kSteadyLoads)) continue;
       bool ok = false;
       auto l = read_window_latencies(series_path(*t), &ok);
       if (!ok) {

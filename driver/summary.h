@@ -1,5 +1,6 @@
 // Summary rows: one per journal mode x label x size x writer count, over the
-// repetitions. Percentiles pool the window samples of every steady repetition
+// repetitions (and, in a trial with several scheduled backups, over its backups:
+// verdicts count one per snapshot). Percentiles pool the window samples of every steady repetition
 // (read back from the trials' series); every other figure is the median of the
 // per-repetition values with their min, max and n. Each figure counts only the
 // trials where it exists (docs/measuring-impact.md, "Summary rows"); the run's

@@ -34,8 +34,8 @@ std::string last_line_of(const std::string& path) {
 }
 
 // The outcome the backup process wrote, or what its ending says when it wrote none.
-BackupOutcome read_outcome(const std::string& path, const TrialResult& t, bool timed_out, const ExitStatus& ex,
-                           const std::string& log_line) {
+BackupOutcome read_outcome(const std::string& path, const TrialResult& t, const BackupRun& b, bool timed_out,
+                           const ExitStatus& ex, const std::string& log_line) {
   if (!timed_out && ex.ok()) {
     std::ifstream in(path);
     auto j = nlohmann::json::parse(in, nullptr, false);
@@ -50,7 +50,7 @@ BackupOutcome read_outcome(const std::string& path, const TrialResult& t, bool t
   o.strategy = t.cell.strategy.name;
   o.params = t.params;
   o.mode = t.cell.mode;
-  o.duration_s = ns_to_s(t.impact.end - t.impact.begin);
+  o.duration_s = ns_to_s(b.impact.end - b.impact.begin);
   if (timed_out) {
     o.status = BackupStatus::kTimeout;
     o.failure = FailureKind::kLocked;
@@ -76,25 +76,24 @@ FreshnessBounds freshness_bounds(const std::vector<Sample>& writers, const Windo
 }
 
 // Every figure of the trial, from the load's history (driver/metrics.h).
-void compute_figures(TrialResult& t, const Load& load, const WalWatch& wal) {
-  const Window base{t.baseline.begin, t.impact.begin};
-  t.baseline = base;
+void compute_figures(TrialResult& t, const Load& load) {
+  t.baseline.end = t.first().impact.begin;
   const auto writers = by_worker(load.writer_samples, int(t.cell.writers), 0);
   const auto schedules = load.writer_schedules();
-  t.load = load_health(writers, schedules, base);
-  t.writers_baseline = window_stats(load.writer_samples, base);
-  t.writers_during = window_stats(load.writer_samples, t.impact);
-  t.readers_baseline = window_stats(load.reader_samples, base);
-  t.readers_during = window_stats(load.reader_samples, t.impact);
+  t.load = load_health(writers, schedules, t.baseline);
+  t.writers_baseline = window_stats(load.writer_samples, t.baseline);
+  t.readers_baseline = window_stats(load.reader_samples, t.baseline);
   int64_t history_end = 0;
   for (auto& s : load.writer_samples) history_end = std::max(history_end, s.end);
-  t.writer_impact = impact_of(writers, schedules, t.impact, t.writers_baseline.response, history_end);
+  for (auto& b : t.backups) {
+    b.writers_during = window_stats(load.writer_samples, b.impact);
+    b.readers_during = window_stats(load.reader_samples, b.impact);
+    b.writer_impact = impact_of(writers, schedules, b.impact, t.writers_baseline.response, history_end);
+  }
   t.total_commits = int64_t(load.writer_samples.size());
   for (auto& s : load.writer_samples) t.last_seq = std::max(t.last_seq, s.seq);
   t.behind_schedule = load.behind;
   t.max_lag_ms = ns_to_ms(load.max_lag_ns);
-  t.wal_at_start = std::max<int64_t>(0, wal.at_start);
-  t.wal_peak = wal.peak;
   t.db_bytes_end = load.sizes.empty() ? t.db_bytes : load.sizes.back().db;
 }
 
@@ -118,18 +117,19 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.reader_rate = s.reader_rate;
   t.reader_shape = s.reader_shape;
   t.time_limit_s = s.backup_timeout_s;
-  t.backup.strategy = info->name;
-  t.backup.params = t.params;
-  t.backup.mode = c.mode;
   // Paths inside results.json are relative to the run folder, so it can move.
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
   const std::string dir = env.run_dir + "/" + rel;
   const std::string db = dir + "/db.sqlite", snapshot = dir + "/snapshot.db";
   auto skip = [&](const std::string& why) {
-    t.backup.status = BackupStatus::kSkipped;
-    t.backup.error = why;
-    t.verdict = no_snapshot("SKIPPED", why);
+    BackupRun& b = t.backups.emplace_back();
+    b.backup.strategy = info->name;
+    b.backup.params = t.params;
+    b.backup.mode = c.mode;
+    b.backup.status = BackupStatus::kSkipped;
+    b.backup.error = why;
+    b.verdict = no_snapshot("SKIPPED", why);
     return t;
   };
   if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
@@ -142,12 +142,15 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   }
   // Whatever happens below, a trial's databases do not outlive it unless kept.
   struct Cleanup {
-    const std::string &db, &snapshot;
+    const std::string& db;
+    TrialResult& t;
     bool keep;
     ~Cleanup() {
-      if (!keep) remove_db_files(db), remove_db_files(snapshot);
+      if (keep) return;
+      remove_db_files(db);
+      for (auto& b : t.backups) remove_db_files(b.snapshot_file);
     }
-  } cleanup{db, snapshot, env.keep_snapshots};
+  } cleanup{db, t, env.keep_snapshots};
   if (env.progress) env.progress("preparing the database");
   const Instantiated made = instantiate_database(db, s, c.mode, c.db_mb);
   t.database = {{"from_cache", made.from_cache}, {"populate_s", made.populate_s}, {"copy_s", made.copy_s},
@@ -162,54 +165,88 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   load.watch_until(t.t0_ns + s_to_ns(s.warmup_s), 0, "warm-up");
   t.baseline.begin = now_ns();
   load.watch_until(t.baseline.begin + s_to_ns(s.baseline_s), 0, "baseline");
-
-  // The backup, in its own process like a real external backup tool.
   t.holders = holders_json(db);
+
+  // The backups, each in its own process like a real external backup tool. With
+  // several, each writes the same destination (an incremental strategy finds
+  // its previous backup there) and its snapshot is set aside for validation.
   std::vector<std::string> args{"backup", "--strategy", info->name, "--shm", load.segment(), "--outcome",
                                 dir + "/outcome.json", "--in-trial"};
   for (auto& [k, v] : t.params) args.insert(args.end(), {"--opt", k + "=" + v});
   args.insert(args.end(), {db, snapshot});
-  const int64_t spawned = now_ns();
-  pid_t bpid = spawn(self_exe(), args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
-  load.adopt(bpid);
-  WalWatch wal;
-  auto ex = load.watch_until(spawned + s_to_ns(s.backup_timeout_s), bpid, info->name, &wal);
-  int64_t ended = now_ns();
-  const bool timed_out = !ex;
-  if (timed_out) {
-    ex = kill_and_wait(bpid);
+  const int64_t first_due = now_ns();
+  int64_t ended = first_due;
+  for (int k = 0; k < s.backups; ++k) {
+    BackupRun& b = t.backups.emplace_back();
+    b.index = k;
+    const int64_t due = first_due + s_to_ns(s.backup_interval_s) * k;
+    if (k > 0) load.watch_until(due, 0, fmt::format("waiting for backup {}/{}", k + 1, s.backups));
+    BackupProgress& bp = load.state().backup;
+    for (auto* m : {&bp.asked_ns, &bp.read_begin_ns, &bp.read_end_ns, &bp.released_ns, &bp.steps, &bp.restarts,
+                    &bp.busy_retries, &bp.remaining})
+      m->store(0);
+    fs::remove(dir + "/outcome.json");
+    const int64_t spawned = now_ns();
+    pid_t bpid = spawn(self_exe(), args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
+    load.adopt(bpid);
+    WalWatch wal;
+    const std::string what = s.backups > 1 ? fmt::format("{} {}/{}", info->name, k + 1, s.backups) : info->name;
+    auto ex = load.watch_until(spawned + s_to_ns(s.backup_timeout_s), bpid, what, &wal);
     ended = now_ns();
-    remove_stale_partials(snapshot);  // a killed backup leaves its temporary, never the destination
+    const bool timed_out = !ex;
+    if (timed_out) {
+      ex = kill_and_wait(bpid);
+      ended = now_ns();
+      remove_stale_partials(snapshot);  // a killed backup leaves its temporary, never the destination
+    }
+    load.forget(bpid);
+    auto mark = [](int64_t v, int64_t fallback) { return v ? v : fallback; };
+    b.impact = {mark(bp.asked_ns.load(), spawned), mark(bp.released_ns.load(), ended)};
+    b.snapshot = {mark(bp.read_begin_ns.load(), b.impact.begin), mark(bp.read_end_ns.load(), b.impact.end)};
+    if (timed_out) b.impact.end = b.snapshot.end = ended;
+    b.snapshot.end = std::max(b.snapshot.end, b.snapshot.begin);
+    b.wal_at_start = std::max<int64_t>(0, wal.at_start);
+    b.wal_peak = wal.peak;
+    b.backup = read_outcome(dir + "/outcome.json", t, b, timed_out, *ex, last_line_of(dir + "/backup.log"));
+    b.backup.steps = std::max(b.backup.steps, bp.steps.load());
+    b.backup.restarts = std::max(b.backup.restarts, bp.restarts.load());
+    b.backup.busy_retries = std::max(b.backup.busy_retries, bp.busy_retries.load());
+    b.backup.extra["started_late_ms"] = ns_to_ms(std::max<int64_t>(0, spawned - due));
+    b.snapshot_file = snapshot;
+    if (s.backups > 1 && b.backup.completed()) {
+      // Set aside (a reflink where the filesystem has them) for validation after
+      // the load stops; the destination stays for the next backup.
+      b.snapshot_file = fmt::format("{}/snapshot-{}.db", dir, k);
+      remove_db_files(b.snapshot_file);
+      clone_or_copy(snapshot, b.snapshot_file);
+      for (auto side : kSidecars)
+        if (fs::exists(with_suffix(snapshot, side))) clone_or_copy(with_suffix(snapshot, side), with_suffix(b.snapshot_file, side));
+    }
   }
-  load.forget(bpid);
-  const BackupProgress& bp = load.state().backup;
-  auto mark = [](int64_t v, int64_t fallback) { return v ? v : fallback; };
-  t.impact = {mark(bp.asked_ns.load(), spawned), mark(bp.released_ns.load(), ended)};
-  t.snapshot = {mark(bp.read_begin_ns.load(), t.impact.begin), mark(bp.read_end_ns.load(), t.impact.end)};
-  if (timed_out) t.impact.end = t.snapshot.end = ended;
-  t.snapshot.end = std::max(t.snapshot.end, t.snapshot.begin);
-  t.backup = read_outcome(dir + "/outcome.json", t, timed_out, *ex, last_line_of(dir + "/backup.log"));
-  t.backup.steps = std::max(t.backup.steps, bp.steps.load());
-  t.backup.restarts = std::max(t.backup.restarts, bp.restarts.load());
-  t.backup.busy_retries = std::max(t.backup.busy_retries, bp.busy_retries.load());
 
-  load.watch_until(ended + s_to_ns(s.cooldown_s), 0, "cool-down", &wal);
+  load.watch_until(ended + s_to_ns(s.cooldown_s), 0, "cool-down");
   load.stop();
-  compute_figures(t, load, wal);
+  compute_figures(t, load);
 
-  if (env.progress) env.progress("validating");
-  const FreshnessBounds bounds = freshness_bounds(load.writer_samples, t.snapshot);
-  if (t.backup.completed()) {
-    auto w = find_workload(s.workload)->make();
-    t.verdict = validate_snapshot(snapshot, w.get(), bounds);
-  } else if (t.backup.status == BackupStatus::kSkipped) {
-    t.verdict = no_snapshot("SKIPPED", t.backup.error);
-  } else {
-    t.verdict = no_snapshot("FAILED", t.backup.error);
-    t.verdict.bounds = bounds;
+  for (auto& b : t.backups) {
+    if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
+    const FreshnessBounds bounds = freshness_bounds(load.writer_samples, b.snapshot);
+    if (b.backup.completed()) {
+      auto w = find_workload(s.workload)->make();
+      b.verdict = validate_snapshot(b.snapshot_file, w.get(), bounds);
+    } else if (b.backup.status == BackupStatus::kSkipped) {
+      b.verdict = no_snapshot("SKIPPED", b.backup.error);
+    } else {
+      b.verdict = no_snapshot("FAILED", b.backup.error);
+      b.verdict.bounds = bounds;
+    }
+    if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);
   }
+  if (!env.keep_snapshots) remove_db_files(snapshot);
+  std::vector<Window> impacts, snapshots;
+  for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
   write_series(dir + "/series.json", t.t0_ns, load.writer_samples, load.reader_samples, load.sizes,
-               {t.baseline, t.impact, t.snapshot});
+               {t.baseline, impacts, snapshots});
   t.series = rel + "/series.json";
   return t;
 }

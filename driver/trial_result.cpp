@@ -24,13 +24,44 @@ void to_json(nlohmann::json& j, const WindowFigures& w) {
   j["service"] = percentiles_json(s.service);
 }
 
-void to_json(nlohmann::json& j, const TrialResult& t) {
+namespace {
+
+// One backup's record: what results.json gives per backup, and at the top level
+// for the first.
+nlohmann::json backup_json(const TrialResult& t, const BackupRun& b) {
   auto rel = [&](int64_t ns) { return t.t0_ns && ns ? ns_to_s(ns - t.t0_ns) : 0.0; };
   auto window = [&](const Window& w) { return nlohmann::json{{"start_s", rel(w.begin)}, {"end_s", rel(w.end)}}; };
-  nlohmann::json backup = t.backup;
-  backup["start_s"] = rel(t.impact.begin);
-  backup["end_s"] = rel(t.impact.end);
+  nlohmann::json backup = b.backup;
+  backup["start_s"] = rel(b.impact.begin);
+  backup["end_s"] = rel(b.impact.end);
   backup["time_limit_s"] = t.time_limit_s;
+  nlohmann::json gaps = nlohmann::json::array();
+  for (auto& g : b.writer_impact.writer_gaps)
+    gaps.push_back({{"worker", g.worker}, {"longest_gap_ms", g.longest_gap_ms}, {"floor_ms", g.floor_ms}});
+  const Impact& im = b.writer_impact;
+  return {{"index", b.index},
+          {"backup", backup},
+          {"windows", {{"impact", window(b.impact)}, {"snapshot", window(b.snapshot)}}},
+          {"writers",
+           {{"during", WindowFigures{true, b.writers_during}},
+            {"max_stall_ms", im.max_stall_ms},
+            {"writer_gaps", gaps},
+            {"max_writer_gap_ms", im.max_writer_gap_ms},
+            {"delay_threshold_ms", im.delay_threshold_ms},
+            {"delayed_commits", im.delayed_commits},
+            {"delayed_extra_ms", im.delayed_extra_ms},
+            {"recovery_ms", im.recovery_ms}}},
+          {"readers", {{"during", WindowFigures{false, b.readers_during}}}},
+          {"wal_peak_bytes", b.wal_peak},
+          {"wal_at_backup_start_bytes", b.wal_at_start},
+          {"wal_growth_bytes", std::max<int64_t>(0, b.wal_peak - b.wal_at_start)},
+          {"verdict", to_json(b.verdict)}};
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const TrialResult& t) {
+  auto rel = [&](int64_t ns) { return t.t0_ns && ns ? ns_to_s(ns - t.t0_ns) : 0.0; };
   nlohmann::json health{{"steady", t.load.steady}, {"reason", t.load.reason}, {"writers", nlohmann::json::array()}};
   for (auto& w : t.load.writers)
     health["writers"].push_back({{"worker", w.worker},
@@ -40,10 +71,9 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
                                  {"lag_ms", w.lag_ms},
                                  {"steady", w.steady},
                                  {"reason", w.reason}});
-  nlohmann::json gaps = nlohmann::json::array();
-  for (auto& g : t.writer_impact.writer_gaps)
-    gaps.push_back({{"worker", g.worker}, {"longest_gap_ms", g.longest_gap_ms}, {"floor_ms", g.floor_ms}});
-  const Impact& im = t.writer_impact;
+  nlohmann::json backups = nlohmann::json::array();
+  for (auto& b : t.backups) backups.push_back(backup_json(t, b));
+  const nlohmann::json& first = backups.at(0);
   j = {{"mode", t.cell.mode},
        {"strategy", t.cell.strategy.name},
        {"label", t.cell.strategy.label},
@@ -62,32 +92,28 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"reader_shape", t.reader_shape},
        {"expected_safe", t.expected_safe},
        {"harness_error", t.harness_error},
-       {"backup", backup},
-       {"windows", {{"baseline", window(t.baseline)}, {"impact", window(t.impact)}, {"snapshot", window(t.snapshot)}}},
+       {"backup", first["backup"]},
+       {"windows",
+        {{"baseline", {{"start_s", rel(t.baseline.begin)}, {"end_s", rel(t.baseline.end)}}},
+         {"impact", first["windows"]["impact"]},
+         {"snapshot", first["windows"]["snapshot"]}}},
        {"load", health},
-       {"writers",
-        {{"baseline", WindowFigures{true, t.writers_baseline}},
-         {"during", WindowFigures{true, t.writers_during}},
-         {"max_stall_ms", im.max_stall_ms},
-         {"writer_gaps", gaps},
-         {"max_writer_gap_ms", im.max_writer_gap_ms},
-         {"delay_threshold_ms", im.delay_threshold_ms},
-         {"delayed_commits", im.delayed_commits},
-         {"delayed_extra_ms", im.delayed_extra_ms},
-         {"recovery_ms", im.recovery_ms},
-         {"total_commits", t.total_commits},
-         {"last_seq", t.last_seq},
-         {"behind_schedule", t.behind_schedule},
-         {"max_lag_ms", t.max_lag_ms}}},
-       {"readers",
-        {{"baseline", WindowFigures{false, t.readers_baseline}}, {"during", WindowFigures{false, t.readers_during}}}},
-       {"wal_peak_bytes", t.wal_peak},
-       {"wal_at_backup_start_bytes", t.wal_at_start},
-       {"wal_growth_bytes", std::max<int64_t>(0, t.wal_peak - t.wal_at_start)},
+       {"writers", first["writers"]},
+       {"readers", {{"baseline", WindowFigures{false, t.readers_baseline}}, {"during", first["readers"]["during"]}}},
+       {"wal_peak_bytes", first["wal_peak_bytes"]},
+       {"wal_at_backup_start_bytes", first["wal_at_backup_start_bytes"]},
+       {"wal_growth_bytes", first["wal_growth_bytes"]},
        {"holders", t.holders},
-       {"verdict", to_json(t.verdict)},
+       {"verdict", first["verdict"]},
+       {"backups", backups},
        {"series", t.series.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.series)},
        {"errors", t.errors}};
+  auto& w = j["writers"];
+  w["baseline"] = WindowFigures{true, t.writers_baseline};
+  w["total_commits"] = t.total_commits;
+  w["last_seq"] = t.last_seq;
+  w["behind_schedule"] = t.behind_schedule;
+  w["max_lag_ms"] = t.max_lag_ms;
 }
 
 TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why) {
@@ -99,13 +125,14 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   t.reader_rate = s.reader_rate;
   t.reader_shape = s.reader_shape;
   t.harness_error = why;
-  t.backup.strategy = c.strategy.name;
-  t.backup.params = c.strategy.params;
-  t.backup.mode = c.mode;
-  t.backup.status = BackupStatus::kFailed;
-  t.backup.failure = FailureKind::kInternal;
-  t.backup.error = "harness error: " + why;
-  t.verdict = no_snapshot("FAILED", "harness error: " + why);
+  BackupRun& b = t.backups.emplace_back();
+  b.backup.strategy = c.strategy.name;
+  b.backup.params = c.strategy.params;
+  b.backup.mode = c.mode;
+  b.backup.status = BackupStatus::kFailed;
+  b.backup.failure = FailureKind::kInternal;
+  b.backup.error = "harness error: " + why;
+  b.verdict = no_snapshot("FAILED", "harness error: " + why);
   t.load.steady = false;
   t.load.reason = "the trial failed in the harness";
   t.errors.push_back(why);
@@ -113,8 +140,12 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
 }
 
 bool trial_is_finding(const nlohmann::json& t) {
-  auto st = t["verdict"]["status"].get<std::string>();
-  return t.value("expected_safe", false) && (st == "CORRUPT" || st == "INCONSISTENT" || st == "STALE");
+  if (!t.value("expected_safe", false)) return false;
+  for (auto& b : t["backups"]) {
+    auto st = b["verdict"]["status"].get<std::string>();
+    if (st == "CORRUPT" || st == "INCONSISTENT" || st == "STALE") return true;
+  }
+  return false;
 }
 
 bool impact_counts(const nlohmann::json& t) {

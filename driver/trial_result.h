@@ -25,6 +25,19 @@ struct WindowFigures {
 };
 void to_json(nlohmann::json& j, const WindowFigures& w);
 
+// One backup of a trial and what it did (a trial runs one, or several on a
+// schedule: `backups`, `backup_interval_s`).
+struct BackupRun {
+  int index = 0;
+  BackupOutcome backup;
+  Window impact, snapshot;
+  int64_t wal_at_start = 0, wal_peak = 0;
+  WindowStats writers_during, readers_during;
+  Impact writer_impact;
+  Verdict verdict;
+  std::string snapshot_file;  // where its snapshot waits for validation (not serialised)
+};
+
 struct TrialResult {
   Cell cell;
   Params params;
@@ -36,21 +49,19 @@ struct TrialResult {
   int64_t db_bytes = 0, db_bytes_end = 0;
   nlohmann::json database = nlohmann::json::object();  // how the trial's database was made (templates.h)
   int64_t t0_ns = 0;            // the start barrier: every time below is relative to it
-  Window baseline, impact, snapshot;
+  Window baseline;
   double time_limit_s = 0;
-  BackupOutcome backup;
-  Verdict verdict;
   LoadHealth load;
-  WindowStats writers_baseline, writers_during, readers_baseline, readers_during;
-  Impact writer_impact;
+  WindowStats writers_baseline, readers_baseline;
+  std::vector<BackupRun> backups;  // at least one; results.json's top-level backup fields are the first
   int64_t total_commits = 0, last_seq = 0, behind_schedule = 0;
   double max_lag_ms = 0;
-  int64_t wal_peak = 0, wal_at_start = 0;
   nlohmann::json holders = nlohmann::json::array();
   std::string series;  // the time series file, relative to the run folder
   std::vector<std::string> errors;
 
-  bool skipped() const { return backup.status == BackupStatus::kSkipped; }
+  BackupRun& first() { return backups.at(0); }
+  const BackupRun& first() const { return backups.at(0); }
 };
 void to_json(nlohmann::json& j, const TrialResult& t);
 
