@@ -23,7 +23,7 @@ constexpr uid_t kNobody = 65534;
 void build_wal_pair(const std::string& live, const std::string& snap, int main_commits, int wal_commits) {
   auto w = find_workload("ledger")->make();
   Db db(live, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  db.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;");
+  db.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=OFF;");
   w->populate(db, {256 << 10, 1});
   auto tx = w->writer(db, 0);
   Rng rng(5);
@@ -129,7 +129,7 @@ TEST(ReadOnly, StaleWalOfTheSameDatabaseIsJudgedAsSqliteWouldSeeIt) {
   auto w = find_workload("ledger")->make();
   {
     Db db(live, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    db.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;");
+    db.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=OFF;");
     w->populate(db, {256 << 10, 1});
     auto tx = w->writer(db, 0);
     Rng rng(9);
