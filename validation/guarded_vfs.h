@@ -2,12 +2,13 @@
 // and lets a connection touch only the snapshots currently being validated and
 // their sidecars (-wal, -shm, -journal) plus anonymous temporary files.
 //
-// Why: the validator opens a snapshot read-write so SQLite recovers a -wal or a
-// hot -journal beside it, as a restore would. A hot journal may name a
-// super-journal (multi-database commit) anywhere on the filesystem, and plain
-// SQLite then reads that file and may delete it (pager_delsuper). Through this
-// VFS every other path looks absent and cannot be opened or deleted, which is
-// also what a restore on another machine would see.
+// Why: when a snapshot needs recovery, the validator opens a private copy of it
+// read-write so SQLite recovers its -wal or rolls back its hot -journal, as a
+// restore would. A hot journal may name a super-journal (multi-database commit)
+// anywhere on the filesystem, and plain SQLite then reads that file and may
+// delete it (pager_delsuper). Through this VFS every other path looks absent and
+// cannot be opened or deleted, which is also what a restore on another machine
+// would see. Snapshots needing no recovery are opened immutable through it too.
 #pragma once
 #include <string>
 

@@ -1,8 +1,10 @@
-// Snapshot validation: header, integrity_check, workload invariants, freshness.
-// A hostile file (random bytes, truncated, zero-length, a directory or FIFO, a
-// valid header over garbage pages, a hostile journal beside it) yields CORRUPT or
-// a clear detail, never a crash, a hang, or a touched file other than the
-// snapshot and its sidecars (see guarded_vfs.h).
+// Snapshot validation: preflight, sidecar recovery on a private copy, header,
+// integrity_check, the workload's invariants, freshness. A hostile file (random
+// bytes, truncated, zero-length, a directory or FIFO, a valid header over
+// garbage pages, a hostile journal or -wal beside it) yields CORRUPT or a clear
+// detail, never a crash, a hang, or a changed file: the snapshot is opened
+// read-only (immutable) unless recovery is needed, and then only a private copy
+// is opened for writing (see recovery.h, guarded_vfs.h).
 #include "validation/validator.h"
 
 #include <fmt/format.h>
@@ -10,11 +12,14 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <stdexcept>
 
 #include "core/clock.h"
+#include "core/files.h"
 #include "core/sqlite_db.h"
 #include "validation/guarded_vfs.h"
+#include "validation/recovery.h"
 #include "workloads/workload.h"
 
 namespace fs = std::filesystem;
@@ -43,79 +48,78 @@ auto timed(Verdict& v, const char* name, F&& f) {
   return f();
 }
 
-std::string suffixed(const std::string& path, const char* suffix) {
-  std::string s = path;
-  s.append(suffix);
-  return s;
-}
-
-// What the first 100 bytes say (sqlite.org/fileformat2.html, 1.3).
-struct Header {
-  int64_t file_bytes = 0;
-  bool magic = false;
-  uint32_t page_size = 0;   // 0: invalid
-  bool wal_mode = false;    // read/write versions 2
-  int64_t header_pages = 0; // 0: not valid (older writer or change counter mismatch)
-};
-
-uint32_t be32(const unsigned char* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-
-Header read_header(const std::string& path, int64_t file_bytes) {
-  Header h;
-  h.file_bytes = file_bytes;
-  unsigned char b[100] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(b), sizeof b);
-  if (in.gcount() < 16 || std::memcmp(b, "SQLite format 3\0", 16) != 0) return h;
-  h.magic = true;
-  if (in.gcount() < 100) return h;
-  uint32_t ps = uint32_t(b[16]) << 8 | b[17];
-  if (ps == 1) ps = 65536;
-  if (ps >= 512 && ps <= 65536 && (ps & (ps - 1)) == 0) h.page_size = ps;
-  h.wal_mode = b[18] == 2 && b[19] == 2;
-  if (be32(b + 24) == be32(b + 92)) h.header_pages = be32(b + 28);
-  return h;
-}
-
 // Why a file SQLite could not read looks broken, as far as the header tells.
-std::string header_diagnosis(const Header& h, bool has_wal) {
+std::string header_diagnosis(const DbHeader& h, bool wal_applied) {
   if (!h.page_size) return "the header's page size is invalid";
   if (h.file_bytes % h.page_size)
     return fmt::format("the file size {} is not a multiple of the page size {}", h.file_bytes, h.page_size);
   int64_t want = h.header_pages * int64_t(h.page_size);
-  if (!has_wal && h.header_pages && h.file_bytes < want)
+  if (!wal_applied && h.header_pages && h.file_bytes < want)
     return fmt::format("the file has {} bytes but its header says {} pages of {} bytes ({} bytes): {}", h.file_bytes,
                        h.header_pages, h.page_size, want,
                        h.wal_mode ? "pages that exist only in the missing -wal" : "truncated");
   return {};
 }
 
-}  // namespace
-
-Verdict no_snapshot(const std::string& status, const std::string& detail) {
-  Verdict v;
-  v.status = status;
-  v.detail = detail;
-  v.checks = {{"integrity", nullptr}, {"balance_sum", nullptr}, {"seq_gapless", nullptr},
-              {"replay", nullptr},    {"fresh", nullptr}};
-  return v;
+// Errors of the environment (permissions, I/O, a full disk for temporary
+// files), not of the snapshot's content.
+bool environment_error(const SqliteError& e) {
+  switch (e.primary()) {
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_AUTH:
+    case SQLITE_NOLFS:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return true;
+    default:
+      return false;
+  }
 }
 
-Verdict validate_snapshot(const std::string& path, Workload* workload, const FreshnessBounds& bounds,
-                          const ValidateOptions& opt) {
+nlohmann::json null_checks(const std::vector<std::string>& workload_checks) {
+  nlohmann::json c = {{"integrity", nullptr}, {"fresh", nullptr}};
+  for (auto& k : workload_checks) c[k] = nullptr;
+  return c;
+}
+
+// Which workload's invariants to check, and how that was decided.
+struct Choice {
+  std::unique_ptr<Workload> owned;
+  Workload* workload = nullptr;
+  std::string name;    // empty: an instance whose name the caller did not give
+  std::string source;  // "given" | "detected" | "none: ..."
+  bool detect = false;
+};
+
+Verdict validate(const std::string& path, Choice choice, const FreshnessBounds& bounds, const ValidateOptions& opt) {
   int64_t t0 = now_ns();
   Verdict v;
   v.bounds = bounds;
-  v.checks = {{"integrity", nullptr}, {"balance_sum", nullptr}, {"seq_gapless", nullptr},
-              {"replay", nullptr},    {"fresh", nullptr}};
+  v.workload = choice.name;
+  v.workload_source = choice.source;
+  v.checks = null_checks(choice.workload ? choice.workload->checks() : std::vector<std::string>{});
   std::vector<std::string> notes;  // always appended to the detail
   std::vector<std::string> hints;  // appended only when the verdict is not OK
+  std::string foreign;             // a -wal that does not belong: the verdict's first words
   auto finish = [&]() -> Verdict {
     std::vector<std::string> parts;
     if (!v.detail.empty()) parts.push_back(v.detail);
     parts.insert(parts.end(), notes.begin(), notes.end());
     if (!v.ok()) parts.insert(parts.end(), hints.begin(), hints.end());
-    v.detail = fmt::format("{}", fmt::join(parts, "; "));
+    std::string detail = fmt::format("{}", fmt::join(parts, "; "));
+    if (foreign.empty()) {
+      v.detail = detail;
+    } else {
+      // The snapshot as SQLite would open it mixes two histories: not a faithful
+      // copy, whatever the database file alone is.
+      v.detail = fmt::format("{}; not applied: the database file alone is {}{}{}", foreign, v.status,
+                             detail.empty() ? "" : ": ", detail);
+      v.status = "CORRUPT";
+    }
     v.timings_ms["total"] = ns_to_ms(now_ns() - t0);
     return v;
   };
@@ -129,49 +133,95 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
   // device could be endless. The same holds for the sidecars SQLite would open.
   std::error_code ec;
   auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) return corrupt(fmt::format("{} does not exist", path));
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw SnapshotAccessError(fmt::format("cannot examine {}: {}", path, ec.message()));
+  if (!fs::exists(st)) return corrupt(fmt::format("{} does not exist", path));
   if (fs::is_directory(st)) return corrupt(fmt::format("{} is a directory, not a database file", path));
   if (!fs::is_regular_file(st)) return corrupt(fmt::format("{} is not a regular file", path));
-  bool has_wal = false;
-  for (auto side : {"-wal", "-journal", "-shm"}) {
-    std::string sp = suffixed(path, side);
+  // SQLite resolves symbolic links and looks for the sidecars beside the target.
+  std::string real = fs::canonical(path, ec).string();
+  if (ec) real = path;
+  for (auto side : kSidecars) {
+    std::string sp = with_suffix(real, side);
     auto sst = fs::symlink_status(sp, ec);
     if (ec || !fs::exists(sst)) continue;
     if (!fs::is_regular_file(fs::status(sp, ec)) || ec)
       return corrupt(fmt::format("{} is beside the snapshot but is not a regular file; not opened", sp));
-    auto bytes = fs::file_size(sp, ec);
-    if (ec || bytes == 0 || std::strcmp(side, "-shm") == 0) continue;
-    if (std::strcmp(side, "-wal") == 0) {
-      has_wal = true;
-      notes.push_back(fmt::format("a -wal file ({} bytes) is beside the snapshot: validated what SQLite sees with it "
-                                  "(its committed transactions included)", bytes));
-    } else {
-      notes.push_back(fmt::format("a -journal file ({} bytes) is beside the snapshot: validated what SQLite sees "
-                                  "with it (a hot journal is rolled back first)", bytes));
-    }
   }
-  auto size = fs::file_size(path, ec);
-  if (ec) return corrupt(fmt::format("cannot read the size of {}: {}", path, ec.message()));
-  if (size == 0) return corrupt("zero-length file (an empty file is not a backup of anything)");
-  Header hdr = read_header(path, int64_t(size));
+  ReadOnlyFile file(real);  // a permission problem surfaces here, before any verdict
+  if (file.size() == 0) return corrupt("zero-length file (an empty file is not a backup of anything)");
+  DbHeader hdr = read_db_header(file);
   if (!hdr.magic)
-    return corrupt(fmt::format("not an SQLite database: no 'SQLite format 3' header in its first bytes ({} bytes)", size));
-  if (hdr.wal_mode && !has_wal)
-    hints.push_back("a WAL-mode database with no -wal beside it: transactions committed after its last "
-                    "checkpoint are not in this file");
+    return corrupt(
+        fmt::format("not an SQLite database: no 'SQLite format 3' header in its first bytes ({} bytes)", file.size()));
+
+  SidecarPlan plan = timed(v, "sidecars", [&] { return plan_sidecars(real, hdr); });
+  v.wal = plan.wal_json();
+  v.journal = plan.journal_json();
+  for (auto& n : plan.notes()) notes.push_back(n);
+  if (plan.wal && !plan.wal->refused_why.empty())
+    return corrupt(fmt::format("SQLite refuses to open the database with the -wal file beside it ({} bytes): {}",
+                               plan.wal->bytes, plan.wal->refused_why));
+  if (!plan.wal_foreign.empty())
+    foreign = fmt::format("a -wal file ({} bytes, {} commits) beside the snapshot does not belong to it: {}; SQLite "
+                          "would merge it into the database file on opening, so the snapshot as found is not a "
+                          "faithful copy",
+                          plan.wal->bytes, plan.wal->commits, plan.wal_foreign);
+  if (hdr.wal_mode && !plan.apply_wal())
+    hints.push_back(plan.wal ? "a WAL-mode database whose -wal was not applied: transactions committed after its "
+                               "last checkpoint are not in this file"
+                             : "a WAL-mode database with no -wal beside it: transactions committed after its last "
+                               "checkpoint are not in this file");
+  if ((bounds.min || bounds.max) && !choice.workload && !choice.detect)
+    notes.push_back("freshness bounds were given but no workload's invariants are checked: freshness not judged");
+
+  // Recovery writes, so it runs on a private copy; otherwise the snapshot is
+  // opened immutable (read-only, no locks, its -shm and -wal never opened).
+  std::optional<PrivateCopy> copy;
+  if (plan.needs_copy()) {
+    std::string scratch = opt.scratch_dir;
+    if (scratch.empty()) {
+      scratch = fs::temp_directory_path(ec).string();
+      if (ec) scratch = "/tmp";
+    }
+    timed(v, "copy", [&] {
+      copy.emplace(real, plan, scratch);
+      return 0;
+    });
+    v.recovered_copy = true;
+    notes.push_back(fmt::format("the snapshot and its sidecars are unchanged: recovery ran on a private copy ({} "
+                                "bytes, {} in {:.0f} ms)",
+                                copy->bytes(), copy->reflinked() ? "reflinked" : "copied",
+                                v.timings_ms["copy"].get<double>()));
+  }
+  const std::string& target = copy ? copy->path() : real;
 
   const char* stage = "open";  // names the step that failed in an "unreadable" detail
   try {
-    GuardedPath guard(path);
-    Db db(guard.uri(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI);
+    GuardedPath guard(target);
+    Db db = copy ? Db(guard.uri(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI)
+                 : Db(guard.uri() + "&immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    // The private copy is dropped afterwards: no checkpoint into it on close.
+    if (copy) sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     db.busy_timeout(kBusyTimeoutMs);
-    // The first read recovers a -wal or rolls back a hot journal.
+    // On the copy, the first read recovers the -wal or rolls back the journal.
     timed(v, "open", [&] {
       db.exec(kBoundedMemoryPragmas);
       db.query_int("SELECT count(*) FROM sqlite_schema");
       db.exec("PRAGMA query_only=1");  // nothing the validator runs writes
       return 0;
     });
+    if (choice.detect) {
+      if (const WorkloadInfo* info = detect_workload(db)) {
+        choice.owned = info->make();
+        choice.workload = choice.owned.get();
+        v.workload = info->name;
+        v.workload_source = "detected";
+        v.checks = null_checks(choice.workload->checks());
+      } else {
+        v.workload_source = "none: no workload's tables found";
+      }
+    }
     const char* pragma = opt.quick ? "quick_check" : "integrity_check";
     stage = pragma;
     std::string integrity = timed(v, "integrity", [&] {
@@ -182,16 +232,22 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
     });
     v.checks["integrity"] = integrity;
     if (integrity != "ok") {
-      std::string why = header_diagnosis(hdr, has_wal);
+      std::string why = header_diagnosis(hdr, plan.apply_wal());
       return corrupt(fmt::format("{}: {}{}{}", pragma, integrity, why.empty() ? "" : "; ", why));
     }
-    if (workload) {
+    if (Workload* w = choice.workload) {
       stage = "the invariant checks";
+      const std::vector<std::string> declared = w->checks();
+      auto all = [&](bool value) {
+        std::vector<std::pair<std::string, bool>> c;
+        for (auto& k : declared) c.emplace_back(k, value);
+        return c;
+      };
       InvariantReport r;
       try {
-        r = timed(v, "invariants", [&] { return workload->check(db); });
+        r = timed(v, "invariants", [&] { return w->check(db); });
       } catch (const InvariantBroken& e) {
-        r.checks = {{"balance_sum", false}, {"seq_gapless", false}, {"replay", false}};
+        r.checks = all(false);
         r.detail = e.what();
       } catch (const SqliteError& e) {
         // SQLITE_ERROR here is a schema mismatch ("no such table"): readable, but
@@ -199,11 +255,18 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
         // database, or a WAL database copied without its -wal before the schema
         // reached the main file. Anything else means it cannot be read.
         if (e.primary() != SQLITE_ERROR) throw;
-        r.checks = {{"balance_sum", false}, {"seq_gapless", false}, {"replay", false}};
+        r.checks = all(false);
         r.detail = fmt::format("the workload's tables are missing or unreadable ({}): not a database of this "
                                "workload, or its tables never reached this file", e.what());
       }
-      for (auto& [k, ok] : r.checks) v.checks[k] = ok;
+      // The contract (workload.h): check() reports exactly the declared checks.
+      for (auto& [k, ok] : r.checks) {
+        if (k == "integrity" || k == "fresh" || !v.checks.contains(k) || !v.checks[k].is_null())
+          throw std::logic_error(fmt::format("workload reported check '{}' it does not declare (or twice)", k));
+        v.checks[k] = ok;
+      }
+      for (auto& k : declared)
+        if (v.checks[k].is_null()) throw std::logic_error(fmt::format("workload declared check '{}' but skipped it", k));
       v.snapshot_seq = r.last_seq;
       if (!r.ok()) {
         v.status = "INCONSISTENT";
@@ -224,25 +287,77 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
         v.checks["fresh"] = fresh;
         if (!fresh) v.status = "STALE";
       }
+    } else if ((bounds.min || bounds.max) && choice.detect) {
+      notes.push_back("freshness bounds were given but no workload was recognised: freshness not judged");
     }
   } catch (const SqliteError& e) {
-    std::string why = header_diagnosis(hdr, has_wal);
     // While opening, the statement text says nothing about the snapshot.
     std::string what = std::strcmp(stage, "open") == 0 ? sqlite3_errstr(e.code) : e.what();
+    if (environment_error(e))
+      throw SnapshotAccessError(fmt::format("cannot validate {}{}: {} failed: {}", path,
+                                            copy ? " (its private copy)" : "", stage, what));
+    std::string why = header_diagnosis(hdr, plan.apply_wal());
     return corrupt(fmt::format("unreadable ({} failed): {}{}{}", stage, what, why.empty() ? "" : "; ", why));
   }
   return finish();
 }
 
+}  // namespace
+
+Verdict validate_snapshot(const std::string& path, const std::string& workload, const FreshnessBounds& bounds,
+                          const ValidateOptions& opt) {
+  Choice c;
+  if (workload == "auto") {
+    c.detect = true;
+    c.name = "none";
+    c.source = "none: the snapshot's schema could not be read";
+  } else if (workload == "none") {
+    c.name = "none";
+    c.source = "given";
+  } else {
+    const WorkloadInfo* info = find_workload(workload);
+    if (!info) throw std::invalid_argument(fmt::format("unknown workload '{}'", workload));
+    c.owned = info->make();
+    c.workload = c.owned.get();
+    c.name = info->name;
+    c.source = "given";
+  }
+  return validate(path, std::move(c), bounds, opt);
+}
+
+Verdict validate_snapshot(const std::string& path, Workload* workload, const FreshnessBounds& bounds,
+                          const ValidateOptions& opt) {
+  Choice c;
+  c.workload = workload;
+  c.name = workload ? "" : "none";
+  c.source = "given";
+  return validate(path, std::move(c), bounds, opt);
+}
+
+Verdict no_snapshot(const std::string& status, const std::string& detail,
+                    const std::vector<std::string>& workload_checks) {
+  Verdict v;
+  v.status = status;
+  v.detail = detail;
+  v.checks = null_checks(workload_checks);
+  return v;
+}
+
 nlohmann::json to_json(const Verdict& v) {
   auto opt = [](const std::optional<int64_t>& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
+  auto str = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   return {{"status", v.status},
           {"snapshot_seq", v.snapshot_seq},
           {"committed_before_start", opt(v.bounds.min)},
           {"committed_before_end", opt(v.bounds.max)},
           {"checks", v.checks},
           {"timings_ms", v.timings_ms},
-          {"detail", v.detail}};
+          {"detail", v.detail},
+          {"workload", str(v.workload)},
+          {"workload_source", str(v.workload_source)},
+          {"recovered_copy", v.recovered_copy},
+          {"wal", v.wal},
+          {"journal", v.journal}};
 }
 
 }  // namespace bb

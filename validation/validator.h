@@ -1,10 +1,14 @@
 // Decides whether a snapshot is a transactionally consistent, fresh copy, and
-// says why not (product.md, Verdicts). Used by `validate` and by every trial.
+// says why not (product.md, Verdicts; docs/validation.md). Used by `validate`
+// and by every trial. Never changes the snapshot or the files beside it.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "validation/snapshot_files.h"  // SnapshotAccessError
 
 namespace bb {
 
@@ -16,26 +20,48 @@ struct FreshnessBounds {
 };
 
 struct ValidateOptions {
-  bool quick = false;  // PRAGMA quick_check instead of integrity_check (large files)
+  // A constructor, so callers that give only `quick` ({true}) stay warning-free.
+  ValidateOptions(bool quick_check = false, std::string scratch = {})
+      : quick(quick_check), scratch_dir(std::move(scratch)) {}
+  bool quick;  // PRAGMA quick_check instead of integrity_check (large files)
+  // Where a private copy is made when recovery is needed; empty: $TMPDIR or /tmp.
+  // The snapshot's own filesystem allows reflinks (no time, no space).
+  std::string scratch_dir;
 };
 
 struct Verdict {
   std::string status = "OK";  // OK | CORRUPT | INCONSISTENT | STALE | FAILED | SKIPPED
   int64_t snapshot_seq = 0;
   FreshnessBounds bounds;
+  // "integrity", the workload's declared checks, "fresh": and no other.
   nlohmann::json checks = nlohmann::json::object();
   nlohmann::json timings_ms = nlohmann::json::object();
   std::string detail;
+  std::string workload;         // whose invariants were checked: a name, "none", or empty (an instance was given)
+  std::string workload_source;  // "given", "detected", or "none: <why>"
+  bool recovered_copy = false;  // a -wal or hot journal was recovered on a private copy
+  nlohmann::json wal;           // what the -wal beside it held and what was done with it; null: none
+  nlohmann::json journal;       // the same for a -journal
   bool ok() const { return status == "OK"; }
 };
 
-// Validates the database at `path` (with a -wal or -journal beside it, what SQLite
-// sees once it has recovered them). `workload` null: integrity only.
+// Validates the database at `path` as SQLite would see it with the -wal or hot
+// -journal beside it recovered (on a private copy; the files are not changed).
+// `workload`: a registered name, "auto" (recognised from the snapshot's schema,
+// else integrity only) or "none" (integrity only).
+// Throws SnapshotAccessError when the snapshot or a sidecar cannot be read (a
+// permission or I/O problem, not a verdict), std::invalid_argument for an
+// unknown workload name.
+Verdict validate_snapshot(const std::string& path, const std::string& workload, const FreshnessBounds& bounds,
+                          const ValidateOptions& opt = {});
+// The same with a workload instance (null: integrity only).
 Verdict validate_snapshot(const std::string& path, Workload* workload, const FreshnessBounds& bounds,
                           const ValidateOptions& opt = {});
 
-// A verdict for a backup that produced no snapshot.
-Verdict no_snapshot(const std::string& status, const std::string& detail);
+// A verdict for a backup that produced no snapshot: every check null, for
+// "integrity", the workload's checks (none when empty) and "fresh".
+Verdict no_snapshot(const std::string& status, const std::string& detail,
+                    const std::vector<std::string>& workload_checks = {});
 
 nlohmann::json to_json(const Verdict& v);
 

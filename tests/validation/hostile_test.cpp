@@ -191,8 +191,8 @@ TEST_F(Hostile, AHotJournalCannotDeleteOtherFiles) {
   EXPECT_EQ(test::read_file(precious), "important\n");
 }
 
-// Validating a WAL snapshot recovers its -wal (and may checkpoint it into the
-// snapshot, as a restore would); nothing else in the folder changes.
+// Validating a WAL snapshot recovers its -wal on a private copy; nothing in the
+// snapshot's folder changes (read_only_test.cpp checks the bytes as well).
 TEST_F(Hostile, TouchesOnlyTheSnapshotAndItsSidecars) {
   std::string src = tmp_ / "live.db";
   {
@@ -220,7 +220,7 @@ TEST_F(Hostile, TouchesOnlyTheSnapshotAndItsSidecars) {
   EXPECT_TRUE(names.count("sibling.db") && names.count("snap.db.bak"));
   EXPECT_EQ(test::read_file(tmp_ / "snapdir/sibling.db"), "not to be touched");
   EXPECT_EQ(fs::last_write_time(tmp_ / "snapdir/sibling.db"), before);
-  // Validating again gives the same verdict (the -wal was recovered into it).
+  // Validating again gives the same verdict (the -wal is still there, unmerged).
   v = validate_snapshot(tmp_ / "snapdir/snap.db", find_workload("ledger")->make().get(), {40, 40});
   EXPECT_EQ(v.status, "OK") << v.detail;
   EXPECT_EQ(v.snapshot_seq, 40);
