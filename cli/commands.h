@@ -17,6 +17,7 @@ void add_report_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
 void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
+void add_sqlite_info_command(CLI::App& app, Action& action);  // internal: __sqlite-info
 
 // Runs the CLI (main() and tests): parse, dispatch, map errors to exit codes.
 int run_cli(int argc, char** argv);
