@@ -282,7 +282,7 @@ const bool registered = register_strategy({
     .params = {{"compare", "bytes", "how a page is compared with the previous backup's: bytes (memcmp) or xxh3 "
                                     "(a 64-bit hash of each side, as a remote sync compares)",
                 {"bytes", "xxh3"}},
-               {"batch", "256", "pages per read statement (-1 = one statement over every page)", {}, 1, 8192, {-1}},
+               {"batch", "-1", "pages per read statement (-1 = one statement scanning every page, the fastest)", {}, 1, 8192, {-1}},
                {"base", "clone", "clone: the previous backup is cloned to the temporary file (reflink, else a full "
                                  "copy) and stays intact until the rename; move: it is renamed to the temporary "
                                  "file and patched (only changed pages written; lost if the backup fails)",
