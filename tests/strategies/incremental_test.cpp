@@ -372,7 +372,7 @@ TEST(Incremental, UnderWalLoadEveryBackupIsOneSnapshot) {
 // A backup killed while it waits for the source's lock (after base=clone has
 // cloned the previous backup; base=move renames it only once the snapshot is
 // held) leaves the previous backup untouched, and the next backup completes.
-TEST(Incremental, KilledBackupLeavesThePreviousBackupOrNothing) {
+TEST(Incremental, KilledWhileWaitingForTheSourceLeavesThePreviousBackup) {
   SKIP_WITHOUT_DBPAGE_BUILD();
   TempDir d;
   const std::string src = d / "src.db";
