@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,8 +35,8 @@ namespace fs = std::filesystem;
 namespace bb {
 namespace {
 
-// Previous-backup pages are read, and changed pages written, in runs of up to this
-// many bytes (the batch parameter only sets pages per SQL statement).
+// Changed pages are written in runs of up to this many bytes (the batch parameter
+// only sets pages per SQL statement).
 constexpr int64_t kIoBytes = 1 << 20;
 
 [[noreturn]] void sys_fail(const std::string& what) {
@@ -48,16 +49,6 @@ struct Fd {
     if (fd >= 0) close(fd);
   }
 };
-
-void pread_all(int fd, char* buf, int64_t n, int64_t off, const std::string& path) {
-  for (int64_t done = 0; done < n;) {
-    ssize_t r = pread(fd, buf + done, size_t(n - done), off + done);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) sys_fail("read " + path);
-    if (r == 0) throw std::runtime_error(fmt::format("{} is shorter than expected", path));
-    done += r;
-  }
-}
 
 void pwrite_all(int fd, const char* buf, int64_t n, int64_t off, const std::string& path) {
   for (int64_t done = 0; done < n;) {
@@ -112,8 +103,9 @@ struct Counters {
   int64_t compared = 0, written = 0, read_base_bytes = 0, write_calls = 0;
 };
 
-// The temporary destination, patched page by page: base pages are read in runs of
-// kIoBytes, consecutive changed pages are written as one run.
+// The temporary destination, patched page by page. Base pages are compared through
+// a read-only mapping (pread's copy into a buffer was a third of the run time on
+// 1 GB); consecutive changed pages are written as one run of up to kIoBytes.
 class Patcher {
  public:
   Patcher(const std::string& path, int64_t page_size, int64_t base_pages, bool hash, Counters& c)
@@ -121,9 +113,17 @@ class Patcher {
         run_pages_(std::max<int64_t>(1, kIoBytes / page_size)) {
     fd_.fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_.fd < 0) sys_fail("open " + path);
-    base_.resize(size_t(run_pages_ * ps_));
+    if (base_pages_ > 0) {
+      void* m = mmap(nullptr, size_t(base_pages_ * ps_), PROT_READ, MAP_SHARED, fd_.fd, 0);
+      if (m == MAP_FAILED) sys_fail("map " + path);
+      base_ = static_cast<const char*>(m);
+      madvise(m, size_t(base_pages_ * ps_), MADV_SEQUENTIAL);
+    }
     out_.reserve(size_t(run_pages_ * ps_));
   }
+  ~Patcher() { unmap(); }
+  Patcher(const Patcher&) = delete;
+  Patcher& operator=(const Patcher&) = delete;
 
   void page(int64_t pgno, const char* data) {
     if (!differs(pgno, data)) return;
@@ -144,22 +144,24 @@ class Patcher {
 
   void set_pages(int64_t pages) {
     flush();
+    unmap();  // a mapping past a shrunk end would fault
     if (ftruncate(fd_.fd, pages * ps_) != 0) sys_fail("truncate " + path_);
   }
 
  private:
   int64_t out_count() const { return int64_t(out_.size()) / ps_; }
 
+  void unmap() {
+    if (base_) munmap(const_cast<char*>(base_), size_t(base_pages_ * ps_));
+    base_ = nullptr;
+  }
+
+  // Each page is compared before it is written, so the mapping still shows the base.
   bool differs(int64_t pgno, const char* data) {
     if (pgno > base_pages_) return true;
     ++c_.compared;
-    if (pgno < base_first_ || pgno >= base_first_ + base_count_) {
-      base_first_ = pgno;
-      base_count_ = std::min(run_pages_, base_pages_ - pgno + 1);
-      pread_all(fd_.fd, base_.data(), base_count_ * ps_, (pgno - 1) * ps_, path_);
-      c_.read_base_bytes += base_count_ * ps_;
-    }
-    const char* old = base_.data() + (pgno - base_first_) * ps_;
+    c_.read_base_bytes += ps_;
+    const char* old = base_ + (pgno - 1) * ps_;
     if (hash_) return XXH3_64bits(data, size_t(ps_)) != XXH3_64bits(old, size_t(ps_));
     return std::memcmp(data, old, size_t(ps_)) != 0;
   }
@@ -170,8 +172,9 @@ class Patcher {
   bool hash_;
   Counters& c_;
   int64_t run_pages_;
-  std::vector<char> base_, out_;
-  int64_t base_first_ = 0, base_count_ = 0, out_first_ = 0;
+  const char* base_ = nullptr;
+  std::vector<char> out_;
+  int64_t out_first_ = 0;
 };
 
 // "SELECT pgno, data FROM sqlite_dbpage WHERE pgno IN (?1, ..., ?N)": sqlite_dbpage
