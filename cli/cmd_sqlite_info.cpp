@@ -8,7 +8,8 @@
 namespace bb {
 
 void add_sqlite_info_command(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand("__sqlite-info", "internal: the SQLite library this binary runs on, as JSON")->group("");
+  auto* cmd =
+      app.add_subcommand("__sqlite-info", "internal: the SQLite library this binary runs on, as JSON")->group("");
   cmd->callback([&action] {
     action = [] {
       fmt::print("{}\n", nlohmann::json(sqlite_build()).dump(2));

@@ -10,11 +10,11 @@
 namespace bb {
 
 struct SqliteBuild {
-  std::string version;         // sqlite3_libversion(): the library actually running
-  std::string source_id;       // sqlite3_sourceid()
-  int version_number = 0;      // sqlite3_libversion_number()
-  std::string header_version;  // SQLITE_VERSION of the sqlite3.h the code was compiled against
-  std::string library;         // the file sqlite3_libversion() lives in: a shared library or this executable
+  std::string version;             // sqlite3_libversion(): the library actually running
+  std::string source_id;           // sqlite3_sourceid()
+  int version_number = 0;          // sqlite3_libversion_number()
+  std::string header_version;      // SQLITE_VERSION of the sqlite3.h the code was compiled against
+  std::string library;             // the file sqlite3_libversion() lives in: a shared library or this executable
   bool linked_statically = false;  // the library is part of this executable
   std::vector<std::string> compile_options;
   bool dbpage = false;  // the sqlite_dbpage virtual table works

@@ -39,9 +39,7 @@ namespace {
 // only sets pages per SQL statement).
 constexpr int64_t kIoBytes = 1 << 20;
 
-[[noreturn]] void sys_fail(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
+[[noreturn]] void sys_fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 struct Fd {
   int fd = -1;
@@ -109,7 +107,11 @@ struct Counters {
 class Patcher {
  public:
   Patcher(const std::string& path, int64_t page_size, int64_t base_pages, bool hash, Counters& c)
-      : path_(path), ps_(page_size), base_pages_(base_pages), hash_(hash), c_(c),
+      : path_(path),
+        ps_(page_size),
+        base_pages_(base_pages),
+        hash_(hash),
+        c_(c),
         run_pages_(std::max<int64_t>(1, kIoBytes / page_size)) {
     fd_.fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_.fd < 0) sys_fail("open " + path);
@@ -273,22 +275,33 @@ void run_incremental(BackupJob& job) {
 
 std::string incremental_skip(const std::string&, bool) {
   if (has_dbpage()) return {};
-  return fmt::format("needs SQLite with sqlite_dbpage (SQLITE_ENABLE_DBPAGE_VTAB); this binary runs SQLite {} "
-                     "without it (a second build: scripts/build-sqlite DIR)",
-                     sqlite3_libversion());
+  return fmt::format(
+      "needs SQLite with sqlite_dbpage (SQLITE_ENABLE_DBPAGE_VTAB); this binary runs SQLite {} "
+      "without it (a second build: scripts/build-sqlite DIR)",
+      sqlite3_libversion());
 }
 
 const bool registered = register_strategy({
     .name = "incremental",
     .description = "rewrites only the pages that differ from the previous backup, read through sqlite_dbpage "
                    "inside one read transaction",
-    .params = {{"compare", "bytes", "how a page is compared with the previous backup's: bytes (memcmp) or xxh3 "
-                                    "(a 64-bit hash of each side, as a remote sync compares)",
+    .params = {{"compare",
+                "bytes",
+                "how a page is compared with the previous backup's: bytes (memcmp) or xxh3 "
+                "(a 64-bit hash of each side, as a remote sync compares)",
                 {"bytes", "xxh3"}},
-               {"batch", "-1", "pages per read statement (-1 = one statement scanning every page, the fastest)", {}, 1, 8192, {-1}},
-               {"base", "clone", "clone: the previous backup is cloned to the temporary file (reflink, else a full "
-                                 "copy) and stays intact until the rename; move: it is renamed to the temporary "
-                                 "file and patched (only changed pages written; lost if the backup fails)",
+               {"batch",
+                "-1",
+                "pages per read statement (-1 = one statement scanning every page, the fastest)",
+                {},
+                1,
+                8192,
+                {-1}},
+               {"base",
+                "clone",
+                "clone: the previous backup is cloned to the temporary file (reflink, else a full "
+                "copy) and stays intact until the rename; move: it is renamed to the temporary "
+                "file and patched (only changed pages written; lost if the backup fails)",
                 {"clone", "move"}}},
     .skip_reason = incremental_skip,
     .expected_safe = [](const std::string&, const Params&) { return true; },

@@ -2,6 +2,8 @@
 // build links) and in the second build against an amalgamation
 // (cmake/sqlite_builds.cmake), which must run the amalgamation's SQLite, with
 // sqlite_dbpage, and nothing of the system library.
+#include "core/sqlite_build.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,7 +11,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "core/sqlite_build.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -33,8 +34,8 @@ TEST(SqliteBuild, InProcessFactsComeFromTheRunningLibrary) {
   EXPECT_EQ(b.header_version, SQLITE_VERSION);
   EXPECT_FALSE(b.library.empty());
   EXPECT_TRUE(fs::exists(b.library)) << b.library;
-  const bool compiled_in = std::find(b.compile_options.begin(), b.compile_options.end(), "ENABLE_DBPAGE_VTAB") !=
-                           b.compile_options.end();
+  const bool compiled_in =
+      std::find(b.compile_options.begin(), b.compile_options.end(), "ENABLE_DBPAGE_VTAB") != b.compile_options.end();
   EXPECT_EQ(b.dbpage, compiled_in) << "the probe disagrees with the compile options";
   EXPECT_EQ(has_dbpage(), b.dbpage);
 }

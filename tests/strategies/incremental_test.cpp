@@ -31,7 +31,7 @@ namespace {
 using test::TempDir;
 
 // Skips unless the second build exists and has sqlite_dbpage.
-#define SKIP_WITHOUT_DBPAGE_BUILD()                       \
+#define SKIP_WITHOUT_DBPAGE_BUILD() \
   if (auto why = dbpage_build_missing(); !why.empty()) GTEST_SKIP() << why
 
 std::string dbpage_build_missing() {
@@ -118,10 +118,11 @@ void expect_like_online(const std::string& src, const std::string& inc, const Te
 void make_db(const std::string& path, int rows, const std::string& mode = "delete") {
   Db db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   db.query_text("PRAGMA journal_mode = " + mode);
-  db.exec(fmt::format("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
-                      "INSERT INTO t(v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
-                      "SELECT randomblob(1000) FROM n",
-                      rows));
+  db.exec(
+      fmt::format("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+                  "INSERT INTO t(v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+                  "SELECT randomblob(1000) FROM n",
+                  rows));
 }
 
 void sql(const std::string& path, const std::string& statements) {
@@ -164,8 +165,9 @@ TEST(Incremental, OlderDestinationGetsOnlyTheChangedAndNewPages) {
   make_db(src, 2000);
   incremental(src, dest);
   fs::copy_file(src, old);
-  sql(src, "UPDATE t SET v = randomblob(1000) WHERE id IN (10, 900, 1700);"
-           "INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 100");
+  sql(src,
+      "UPDATE t SET v = randomblob(1000) WHERE id IN (10, 900, 1700);"
+      "INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 100");
   json x = incremental(src, dest);
   EXPECT_TRUE(x["fallback"].is_null()) << x.dump();
   EXPECT_TRUE(x["base"] == "copy" || x["base"] == "reflink") << x["base"];
@@ -227,9 +229,7 @@ TEST(Incremental, NotAnSqliteFileOrAnotherPageSizeFallsBackToAFullWrite) {
   std::vector<Case> cases{
       {"text", "not_sqlite", [](const std::string& p) { std::ofstream(p) << std::string(20000, 'x'); }},
       {"empty", "empty", [](const std::string& p) { std::ofstream{p}; }},
-      {"page-size", "page_size", [&](const std::string& p) {
-         test::make_chinook(p, 8192, "delete");
-       }}};
+      {"page-size", "page_size", [&](const std::string& p) { test::make_chinook(p, 8192, "delete"); }}};
   for (auto& c : cases) {
     SCOPED_TRACE(c.name);
     const std::string dest = d / (c.name + ".db");
@@ -291,7 +291,8 @@ TEST(Incremental, EveryCompareBatchAndBaseGivesTheSameResult) {
   const std::string src = d / "src.db", first = d / "first.db";
   make_db(src, 1500);
   incremental(src, first);
-  sql(src, "UPDATE t SET v = randomblob(1000) WHERE id % 97 = 0; INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 50");
+  sql(src,
+      "UPDATE t SET v = randomblob(1000) WHERE id % 97 = 0; INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 50");
   int64_t expect_written = -1;
   for (const std::string compare : {"bytes", "xxh3"})
     for (const std::string batch : {"1", "7", "256", "-1"})
@@ -314,8 +315,9 @@ TEST(Incremental, WalFramesHeldByAnotherConnectionAreInTheBackup) {
   make_db(src, 1000, "wal");
   incremental(src, dest);
   test::ShellHolder holder(src);  // keeps the WAL: its commits stay in src-wal
-  holder.run("PRAGMA wal_autocheckpoint = 0; UPDATE t SET v = randomblob(1000) WHERE id % 50 = 0;"
-             "INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 40;");
+  holder.run(
+      "PRAGMA wal_autocheckpoint = 0; UPDATE t SET v = randomblob(1000) WHERE id % 50 = 0;"
+      "INSERT INTO t(v) SELECT randomblob(1000) FROM t LIMIT 40;");
   ASSERT_GT(fs::file_size(src + "-wal"), 0u);
   json x = incremental(src, dest);
   EXPECT_GT(x["pages_written"].get<int64_t>(), 20);
@@ -333,10 +335,11 @@ TEST(Incremental, UnderWalLoadEveryBackupIsOneSnapshot) {
   {
     Db db(src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     db.query_text("PRAGMA journal_mode = wal");
-    db.exec("CREATE TABLE acct(id INTEGER PRIMARY KEY, bal INTEGER, pad BLOB);"
-            "CREATE TABLE log(seq INTEGER PRIMARY KEY, amount INTEGER);"
-            "INSERT INTO acct WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
-            "SELECT i, 100, randomblob(900) FROM n");
+    db.exec(
+        "CREATE TABLE acct(id INTEGER PRIMARY KEY, bal INTEGER, pad BLOB);"
+        "CREATE TABLE log(seq INTEGER PRIMARY KEY, amount INTEGER);"
+        "INSERT INTO acct WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+        "SELECT i, 100, randomblob(900) FROM n");
   }
   {
     std::ofstream f(script);
@@ -352,7 +355,7 @@ TEST(Incremental, UnderWalLoadEveryBackupIsOneSnapshot) {
   }
   incremental(src, dest);
   pid_t writer = spawn("/bin/sh", {"-c", "exec sqlite3 -batch -init /dev/null " + test::sh_quote(src) + " < " +
-                                            test::sh_quote(script) + " >/dev/null"});
+                                             test::sh_quote(script) + " >/dev/null"});
   int during = 0;
   while (!try_wait(writer)) {
     incremental(src, dest);
@@ -386,8 +389,8 @@ TEST(Incremental, KilledWhileWaitingForTheSourceLeavesThePreviousBackup) {
     test::ShellHolder holder(src);
     holder.run("BEGIN EXCLUSIVE; UPDATE t SET v = zeroblob(1000) WHERE id = 1;");
     ShmSegment seg = ShmSegment::create(make_segment_name());
-    pid_t pid = spawn(BB_SQLITE2_BINARY, {"backup", "--strategy", "incremental", "--opt", "base=" + base,
-                                          "--shm", seg.name(), src, dest},
+    pid_t pid = spawn(BB_SQLITE2_BINARY,
+                      {"backup", "--strategy", "incremental", "--opt", "base=" + base, "--shm", seg.name(), src, dest},
                       {.stdout_path = d / "out.json"});
     const int64_t deadline = now_ns() + s_to_ns(30);
     while (seg.state()->backup.busy_retries.load() < 5 && now_ns() < deadline && !try_wait(pid))
