@@ -29,6 +29,7 @@ int run_cli(int argc, char** argv) {
   add_worker_command(app, action);
   add_copy_command(app, action);
   add_cache_command(app, action);
+  add_sqlite_info_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

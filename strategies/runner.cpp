@@ -39,6 +39,7 @@ BackupJob::BackupJob(std::string src_, AtomicDest& dest, Params params_, std::st
       progress_(progress) {}
 
 const std::string& BackupJob::tmp() const { return dest_.tmp(); }
+const std::string& BackupJob::dest() const { return dest_.dest(); }
 
 int64_t BackupJob::param_int(const std::string& key) const {
   int64_t n = 0;

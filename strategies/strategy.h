@@ -90,6 +90,7 @@ class BackupJob {
 
   const std::string src;
   const std::string& tmp() const;  // the temporary destination (renamed by the runner)
+  const std::string& dest() const;  // the final destination (read-only: e.g. the previous backup)
   const Params params;             // complete: defaults filled in, validated
   const std::string mode;          // the source's journal mode ("wal", "delete", ...)
   const bool in_trial;             // run by the driver while workers hold the database
