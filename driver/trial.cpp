@@ -122,6 +122,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
                                       c.repetition);
   const std::string dir = env.run_dir + "/" + rel;
   const std::string db = dir + "/db.sqlite", snapshot = dir + "/snapshot.db";
+  const std::vector<std::string> checks = find_workload(s.workload)->make()->checks();
   auto skip = [&](const std::string& why) {
     BackupRun& b = t.backups.emplace_back();
     b.backup.strategy = info->name;
@@ -129,7 +130,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.backup.mode = c.mode;
     b.backup.status = BackupStatus::kSkipped;
     b.backup.error = why;
-    b.verdict = no_snapshot("SKIPPED", why);
+    b.verdict = no_snapshot("SKIPPED", why, checks);
     return t;
   };
   if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
@@ -232,12 +233,12 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
     const FreshnessBounds bounds = freshness_bounds(load.writer_samples, b.snapshot);
     if (b.backup.completed()) {
-      auto w = find_workload(s.workload)->make();
-      b.verdict = validate_snapshot(b.snapshot_file, w.get(), bounds);
+      // A private copy for recovery, if one is needed, goes beside the trial.
+      b.verdict = validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(false, dir));
     } else if (b.backup.status == BackupStatus::kSkipped) {
-      b.verdict = no_snapshot("SKIPPED", b.backup.error);
+      b.verdict = no_snapshot("SKIPPED", b.backup.error, checks);
     } else {
-      b.verdict = no_snapshot("FAILED", b.backup.error);
+      b.verdict = no_snapshot("FAILED", b.backup.error, checks);
       b.verdict.bounds = bounds;
     }
     if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);

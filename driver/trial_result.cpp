@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "core/json_optional.h"
+#include "workloads/workload.h"
 
 namespace bb {
 namespace {
@@ -132,7 +133,8 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   b.backup.status = BackupStatus::kFailed;
   b.backup.failure = FailureKind::kInternal;
   b.backup.error = "harness error: " + why;
-  b.verdict = no_snapshot("FAILED", "harness error: " + why);
+  auto info = find_workload(s.workload);
+  b.verdict = no_snapshot("FAILED", "harness error: " + why, info ? info->make()->checks() : std::vector<std::string>{});
   t.load.steady = false;
   t.load.reason = "the trial failed in the harness";
   t.errors.push_back(why);
