@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,9 +37,15 @@ std::string clone_or_copy(const std::string& src, const std::string& dst) {
   Fd out{open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (out.fd < 0) throw std::system_error(errno, std::generic_category(), "create " + dst);
   if (ioctl(out.fd, FICLONE, in.fd) == 0) return "reflink";
+  bool ranged = true;  // copy_file_range refuses some pairs of filesystems (EXDEV): then sendfile
   while (true) {
-    ssize_t n = copy_file_range(in.fd, nullptr, out.fd, nullptr, size_t(1) << 30, 0);
+    ssize_t n = ranged ? copy_file_range(in.fd, nullptr, out.fd, nullptr, size_t(1) << 30, 0)
+                       : sendfile(out.fd, in.fd, nullptr, size_t(1) << 30);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && ranged && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+      ranged = false;
+      continue;
+    }
     if (n < 0) throw std::system_error(errno, std::generic_category(), "copy " + src + " -> " + dst);
     if (n == 0) return "copy";
   }

@@ -32,7 +32,7 @@ Load::Load(const LoadSpec& spec) : spec_(spec), seg_(ShmSegment::create(make_seg
   const int n = spec.writers + spec.readers;
   if (n > kMaxWorkers) throw HarnessError(fmt::format("{} workers exceed the limit of {}", n, kMaxWorkers));
   st.expected = n;
-  const std::string exe = self_exe();
+  const std::string exe = spec.exe.empty() ? self_exe() : spec.exe;
   for (int i = 0; i < n; ++i) {
     const bool writer = i < spec.writers;
     const int64_t period = period_ns(writer ? spec.writer_rate : spec.reader_rate);

@@ -22,6 +22,7 @@
 namespace bb {
 
 struct LoadSpec {
+  std::string exe;  // the backup-bench binary the workers run (a cell's SQLite build); empty: this one
   std::string db;
   std::string workload = "ledger";
   int writers = 2, readers = 1;

@@ -2,7 +2,8 @@
 // as fast as they can (closed loop), with the same readers and settings as the
 // trials, per journal mode x size x writer count. With `rate = "auto"` the trials
 // pace each writer at `utilisation` x capacity / writers, so the load is steady on
-// any machine (docs/measuring-impact.md).
+// any machine (docs/measuring-impact.md). Per journal mode x size x writer count
+// x filesystem x SQLite build.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,6 +15,7 @@ namespace bb {
 struct ProbeResult {
   std::string mode;
   int64_t db_mb = 0, writers = 0, readers = 0;
+  std::string filesystem, sqlite;
   double seconds = 0;
   int64_t commits = 0;
   double capacity_tx_s = 0;       // all writers together
@@ -22,8 +24,8 @@ struct ProbeResult {
 };
 void to_json(nlohmann::json& j, const ProbeResult& p);
 
-// Runs one probe in `dir` (a fresh database, removed afterwards).
-ProbeResult probe_capacity(const Scenario& s, const std::string& mode, int64_t db_mb, int64_t writers,
-                           const std::string& dir, uint64_t seed);
+// Runs one probe for cells like `c` (its mode, size, writers, filesystem and
+// SQLite build) in `dir` (a fresh database, removed afterwards).
+ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& dir);
 
 }  // namespace bb

@@ -13,6 +13,8 @@
 
 #include "core/errors.h"
 #include "core/shared_state.h"
+#include "core/loop_fs.h"
+#include "driver/builds.h"
 #include "driver/context.h"
 #include "driver/probe.h"
 #include "driver/results_files.h"
@@ -52,8 +54,11 @@ std::string prepare_out(const RunOptions& opt) {
   return out;
 }
 
-std::string probe_key(const std::string& mode, int64_t mb, int64_t writers) {
-  return fmt::format("{}/{}MB/w{}", mode, mb, writers);
+std::string probe_key(const Cell& c) {
+  std::string k = fmt::format("{}-{}MB-w{}", c.mode, c.db_mb, c.writers);
+  if (c.filesystem != "host") k += "-" + c.filesystem;
+  if (c.sqlite != "system") k += "-sqlite" + std::to_string(std::hash<std::string>{}(c.sqlite) % 100000);
+  return k;
 }
 
 }  // namespace
@@ -63,8 +68,12 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);
   auto cells = shard(expand(s), opt.shard_k, opt.shard_n);
+  // Every SQLite build is found (or built) before any work: a missing one is bad input.
+  nlohmann::json builds = nlohmann::json::object();
+  for (auto& b : s.sqlite) builds[b] = resolve_sqlite_build(b).info;
   const std::string out = prepare_out(opt);
   remove_stale_segments();
+  for (auto& line : clean_stale_loop_fs()) fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
@@ -80,6 +89,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"host", host_context(out)},
                          {"scenario", to_json(s)},
                          {"strategies", strategies_json()},
+                         {"sqlite_builds", builds},
                          {"shard", {{"k", opt.shard_k}, {"n", opt.shard_n}}},
                          {"cells_total", expand(s).size()},
                          {"probes", nlohmann::json::array()},
@@ -98,10 +108,10 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     nlohmann::json t;
     try {
       if (s.rate_auto) {
-        const std::string key = probe_key(c.mode, c.db_mb, c.writers);
+        const std::string key = probe_key(c);
         if (!rates.count(key)) {
           if (env.progress) env.progress("probing capacity");
-          ProbeResult p = probe_capacity(s, c.mode, c.db_mb, c.writers, out + "/probes/" + key, c.seed);
+          ProbeResult p = probe_capacity(s, c, out + "/probes/" + key);
           fmt::print(stderr, "{}capacity probe {}: {:.0f} tx/s closed loop -> {:.1f} tx/s per writer ({:.0f}%)\n",
                      tty ? "\r\033[K" : "", key, p.capacity_tx_s, p.writer_rate, 100 * p.utilisation);
           if (p.writer_rate < 0.01)

@@ -112,6 +112,34 @@ const std::vector<Option>& table() {
       {{"db_mb", "database sizes in MB (a list makes a matrix axis)", "16"}, int_list(&Scenario::db_mb, 1, kMaxDbMb)},
       {{"writers", "writer process counts (a list makes a matrix axis)", "2"},
        int_list(&Scenario::writers, 1, kMaxWorkers)},
+      {{"filesystem",
+        "where a trial's database and destination live: host (the run folder), or a fresh loop-mounted ext4, xfs, "
+        "btrfs or tmpfs per trial (a list makes a matrix axis; needs root)",
+        "host"},
+       [](Scenario& s, const Values& v) {
+         static const Values ok{"host", "ext4", "xfs", "btrfs", "tmpfs"};
+         if (v.empty()) throw UsageError("no filesystem given");
+         for (size_t i = 0; i < v.size(); ++i) {
+           if (std::find(ok.begin(), ok.end(), v[i]) == ok.end())
+             throw UsageError(fmt::format("unknown filesystem '{}' (expected {})", v[i], fmt::join(ok, ", ")));
+           if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i))
+             throw UsageError(fmt::format("filesystem '{}' is listed twice", v[i]));
+         }
+         s.filesystems = v;
+       }},
+      {{"sqlite",
+        "SQLite builds to run on: system (this binary), a version with a second build (3.50.4), or an amalgamation "
+        "folder (built once with scripts/build-sqlite); a list makes a matrix axis",
+        "system"},
+       [](Scenario& s, const Values& v) {
+         if (v.empty()) throw UsageError("no SQLite build given");
+         for (size_t i = 0; i < v.size(); ++i) {
+           if (v[i].empty()) throw UsageError("an empty SQLite build name");
+           if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i))
+             throw UsageError(fmt::format("SQLite build '{}' is listed twice", v[i]));
+         }
+         s.sqlite = v;
+       }},
       {{"readers", "reader processes", "1"}, int_opt(&Scenario::readers, 0, kMaxWorkers - 1)},
       {{"rate", "per-writer target transactions/s (open loop); 0 = as fast as possible (closed loop); "
                 "'auto' = utilisation x the capacity a probe measures",
@@ -378,6 +406,8 @@ nlohmann::json to_json(const Scenario& s) {
           {"strategies", strat},
           {"db_mb", s.db_mb},
           {"writers", s.writers},
+          {"filesystem", s.filesystems},
+          {"sqlite", s.sqlite},
           {"readers", s.readers},
           {"rate", s.rate_auto ? nlohmann::json("auto") : nlohmann::json(s.rate)},
           {"utilisation", s.utilisation},
@@ -411,7 +441,8 @@ void check_scenario(const Scenario& s) {
         throw UsageError(fmt::format("strategy label '{}' is used twice; give each variant its own label",
                                      s.strategies[i].label));
   const double cells = double(s.modes.size()) * double(s.strategies.size()) * double(s.db_mb.size()) *
-                       double(s.writers.size()) * double(s.repeat);
+                       double(s.writers.size()) * double(s.filesystems.size()) * double(s.sqlite.size()) *
+                       double(s.repeat);
   if (cells > kMaxCells)
     throw UsageError(fmt::format("the scenario expands to {:.0f} trials, more than the limit of {}", cells, kMaxCells));
 }
@@ -427,13 +458,19 @@ std::vector<Cell> expand(const Scenario& s) {
     for (auto& st : s.strategies)
       for (auto mb : s.db_mb)
         for (auto w : s.writers)
-          for (int rep = 0; rep < s.repeat; ++rep) {
-            Cell c{int(cells.size()), mode, st, mb, w, rep, 0};
-            // The seed depends on what the cell is, not on its position, so a
-            // shard or a reordered matrix runs each cell with the same seed.
-            c.seed = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}", s.seed, mode, st.label, mb, w, rep)) >> 1;
-            cells.push_back(c);
-          }
+          for (auto& fsys : s.filesystems)
+            for (auto& build : s.sqlite)
+              for (int rep = 0; rep < s.repeat; ++rep) {
+                Cell c{int(cells.size()), mode, st, mb, w, fsys, build, rep, 0};
+                // The seed depends on what the cell is, not on its position, so a
+                // shard or a reordered matrix runs each cell with the same seed
+                // (and cells of a run without the newer axes keep their seeds).
+                std::string id = fmt::format("{}|{}|{}|{}|{}|{}", s.seed, mode, st.label, mb, w, rep);
+                if (fsys != "host") id += "|fs=" + fsys;
+                if (build != "system") id += "|sqlite=" + build;
+                c.seed = fnv1a(id) >> 1;
+                cells.push_back(c);
+              }
   return cells;
 }
 

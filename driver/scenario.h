@@ -27,6 +27,8 @@ struct Scenario {
   std::vector<StrategyVariant> strategies{{"online", "online", {}}};
   std::vector<int64_t> db_mb{16};
   std::vector<int64_t> writers{2};
+  std::vector<std::string> filesystems{"host"};  // host, or a loop-mounted ext4/xfs/btrfs/tmpfs per trial
+  std::vector<std::string> sqlite{"system"};     // SQLite builds: "system", a version, or an amalgamation folder
   int64_t readers = 1;
   double rate = 0;          // per-writer transactions/s; 0 = closed loop
   bool rate_auto = false;   // rate = utilisation x the measured capacity (capacity probe)
@@ -84,6 +86,8 @@ struct Cell {
   StrategyVariant strategy;
   int64_t db_mb = 0;
   int64_t writers = 0;
+  std::string filesystem = "host";
+  std::string sqlite = "system";
   int repetition = 0;
   uint64_t seed = 0;  // derived from the scenario seed and the cell's identity
 };
@@ -92,7 +96,8 @@ struct Cell {
 // slots, one label per strategy variant, a matrix of sane size. UsageError.
 void check_scenario(const Scenario& s);
 
-// Expands the matrix: modes x strategies x sizes x writer counts x repetitions.
+// Expands the matrix: modes x strategies x sizes x writer counts x filesystems x
+// SQLite builds x repetitions.
 std::vector<Cell> expand(const Scenario& s);
 // Every N-th cell starting at K (0 <= K < N).
 std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n);

@@ -78,8 +78,8 @@ bool takes(const nlohmann::json& t, const nlohmann::json& b, From f) {
 }  // namespace
 
 std::string row_key(const nlohmann::json& r) {
-  return fmt::format("{}/{}@{}MB/w{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
-                     r.value("writer_count", 0));
+  return fmt::format("{}/{}@{}MB/w{}/{}/{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
+                     r.value("writer_count", 0), r.value("filesystem", "host"), r.value("sqlite", "system"));
 }
 
 nlohmann::json summarize(const nlohmann::json& trials,
@@ -100,6 +100,11 @@ nlohmann::json summarize(const nlohmann::json& trials,
                        {"strategy", first["strategy"]},
                        {"db_mb", first["db_mb"]},
                        {"writer_count", first["writer_count"]},
+                       {"filesystem", first.value("filesystem", "host")},
+                       {"sqlite", first.value("sqlite", "system")},
+                       {"sqlite_version", first.contains("sqlite_build") && first["sqlite_build"].contains("version")
+                                              ? first["sqlite_build"]["version"]
+                                              : nlohmann::json(nullptr)},
                        {"expected_safe", first.value("expected_safe", false)},
                        {"trials", ts.size()}};
     int harness = 0, skip = 0, unsteady = 0, steady = 0;

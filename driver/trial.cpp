@@ -10,6 +10,8 @@
 #include "core/files.h"
 #include "core/holders.h"
 #include "driver/templates.h"
+#include "driver/builds.h"
+#include "driver/place.h"
 #include "driver/series.h"
 #include "strategies/atomic_dest.h"
 #include "workloads/workload.h"
@@ -97,6 +99,24 @@ void compute_figures(TrialResult& t, const Load& load) {
   t.db_bytes_end = load.sizes.empty() ? t.db_bytes : load.sizes.back().db;
 }
 
+// Validates with another build's binary (`validate`), reading its JSON verdict.
+Verdict validate_with(const std::string& exe, const std::string& snapshot, const std::string& workload,
+                      const FreshnessBounds& bounds) {
+  std::vector<std::string> args{"validate", "--workload", workload};
+  if (bounds.min) args.insert(args.end(), {"--committed-min", std::to_string(*bounds.min)});
+  if (bounds.max) args.insert(args.end(), {"--committed-max", std::to_string(*bounds.max)});
+  args.push_back(snapshot);
+  Captured c = run_capture(exe, args, 1 << 20);
+  // stdout and stderr share the pipe: the verdict is the JSON object in it.
+  const auto open = c.output.find('{'), close = c.output.rfind('}');
+  auto j = open == std::string::npos ? nlohmann::json() : nlohmann::json::parse(c.output.substr(open, close - open + 1),
+                                                                               nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("status"))
+    throw HarnessError(fmt::format("{} validate gave no verdict (exit {}): {}", exe, c.status.code,
+                                   c.output.substr(0, 500)));
+  return verdict_from_json(j);
+}
+
 }  // namespace
 
 nlohmann::json holders_json(const std::string& db) {
@@ -121,7 +141,8 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
   const std::string dir = env.run_dir + "/" + rel;
-  const std::string db = dir + "/db.sqlite", snapshot = dir + "/snapshot.db";
+  const SqliteBuildRef build = resolve_sqlite_build(c.sqlite);
+  t.sqlite_info = build.info;
   const std::vector<std::string> checks = find_workload(s.workload)->make()->checks();
   auto skip = [&](const std::string& why) {
     BackupRun& b = t.backups.emplace_back();
@@ -134,7 +155,14 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     return t;
   };
   if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
+  // The database and the destination: in the run folder, or on a fresh
+  // filesystem made for this trial (driver/place.h).
+  Place place = make_place(c.filesystem, dir, c.db_mb);
+  if (!place.cannot.empty()) return skip(place.cannot);
+  t.filesystem_info = place.info;
   fs::create_directories(dir);
+  const std::string db = place.data_dir + "/db.sqlite", snapshot = place.dest_dir + "/snapshot.db";
+  const std::string& dest_dir = place.dest_dir;
   // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
   // any work is spent on the trial.
   if (auto why = skip_reason_for(*info, c.mode, true, db, snapshot); !why.empty()) {
@@ -158,7 +186,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
                 {"method", made.method}};
   t.db_bytes = file_size_or_zero(db);
 
-  LoadSpec spec{db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
+  LoadSpec spec{build.exe, db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
                 c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
   Load load(spec);
   load.progress = env.progress;
@@ -188,7 +216,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
       m->store(0);
     fs::remove(dir + "/outcome.json");
     const int64_t spawned = now_ns();
-    pid_t bpid = spawn(self_exe(), args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
+    pid_t bpid = spawn(build.exe, args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
     load.adopt(bpid);
     WalWatch wal;
     const std::string what = s.backups > 1 ? fmt::format("{} {}/{}", info->name, k + 1, s.backups) : info->name;
@@ -217,7 +245,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     if (s.backups > 1 && b.backup.completed()) {
       // Set aside (a reflink where the filesystem has them) for validation after
       // the load stops; the destination stays for the next backup.
-      b.snapshot_file = fmt::format("{}/snapshot-{}.db", dir, k);
+      b.snapshot_file = fmt::format("{}/snapshot-{}.db", dest_dir, k);
       remove_db_files(b.snapshot_file);
       clone_or_copy(snapshot, b.snapshot_file);
       for (auto side : kSidecars)
@@ -233,8 +261,10 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
     const FreshnessBounds bounds = freshness_bounds(load.writer_samples, b.snapshot);
     if (b.backup.completed()) {
-      // A private copy for recovery, if one is needed, goes beside the trial.
-      b.verdict = validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(false, dir));
+      // The cell's own SQLite judges its snapshot; a private copy for recovery,
+      // if one is needed, goes beside the trial.
+      b.verdict = build.self ? validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(false, dir))
+                             : validate_with(build.exe, b.snapshot_file, s.workload, bounds);
     } else if (b.backup.status == BackupStatus::kSkipped) {
       b.verdict = no_snapshot("SKIPPED", b.backup.error, checks);
     } else {

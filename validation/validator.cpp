@@ -360,4 +360,24 @@ nlohmann::json to_json(const Verdict& v) {
           {"journal", v.journal}};
 }
 
+Verdict verdict_from_json(const nlohmann::json& j) {
+  Verdict v;
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  auto opt = [&](const char* k) {
+    return j.contains(k) && j[k].is_number_integer() ? std::optional<int64_t>(j[k].get<int64_t>()) : std::nullopt;
+  };
+  v.status = str("status");
+  v.snapshot_seq = j.value("snapshot_seq", int64_t(0));
+  v.bounds = {opt("committed_before_start"), opt("committed_before_end")};
+  v.checks = j.value("checks", nlohmann::json::object());
+  v.timings_ms = j.value("timings_ms", nlohmann::json::object());
+  v.detail = str("detail");
+  v.workload = str("workload");
+  v.workload_source = str("workload_source");
+  v.recovered_copy = j.value("recovered_copy", false);
+  v.wal = j.value("wal", nlohmann::json());
+  v.journal = j.value("journal", nlohmann::json());
+  return v;
+}
+
 }  // namespace bb

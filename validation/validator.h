@@ -64,5 +64,7 @@ Verdict no_snapshot(const std::string& status, const std::string& detail,
                     const std::vector<std::string>& workload_checks = {});
 
 nlohmann::json to_json(const Verdict& v);
+// The inverse of to_json (a verdict printed by another build's `validate`).
+Verdict verdict_from_json(const nlohmann::json& j);
 
 }  // namespace bb
