@@ -129,6 +129,7 @@ void Load::sample_sizes(int64_t now, WalWatch* wal) {
 
 std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal) {
   int64_t last_progress = 0;
+  const int64_t began = now_ns();
   while (true) {
     const int64_t now = now_ns();
     sample_sizes(now, wal);
@@ -138,7 +139,7 @@ std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const st
       if (auto ex = try_wait(watch)) return ex;
     if (now >= until) return std::nullopt;
     if (progress && now - last_progress > 100'000'000) {
-      progress(what);
+      progress(fmt::format("{} {:.1f}s", what, ns_to_s(now - began)));
       last_progress = now;
     }
     // The driver observes; it never synchronises anyone with this pause.

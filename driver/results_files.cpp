@@ -131,13 +131,14 @@ static std::string row_name(const nlohmann::json& r, const nlohmann::json& rows)
   return n;
 }
 
-void print_summary(FILE* out, const nlohmann::json& results) {
-  fmt::print(out, "\nbackup-bench  SQLite {}  scenario {}\n", results["sqlite_version"].get<std::string>(),
+std::string summary_table(const nlohmann::json& results) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "\nbackup-bench  SQLite {}  scenario {}\n", results["sqlite_version"].get<std::string>(),
              results["scenario"]["name"].get<std::string>());
   const auto& rows = results["summary"];
   size_t width = 24;
   for (auto& r : rows) width = std::max(width, row_name(r, rows).size());
-  fmt::print(out, "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n", "mode", "strategy", width,
+  fmt::format_to(std::back_inserter(out), "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n", "mode", "strategy", width,
              "steady", "backup_s", "MB/s", "base_p99/n", "during_p99/n", "stall_ms", "gap/floor_ms", "wal_peak",
              "verdicts");
   for (auto& r : rows) {
@@ -151,18 +152,19 @@ void print_summary(FILE* out, const nlohmann::json& results) {
     auto rate = med(r, "rate");
     std::string gap_text = !gap ? "n/a" : rate && *rate > 0 ? fmt::format("{:.0f}/{:.0f}", *gap, 1000 / *rate)
                                                             : fmt::format("{:.0f}", *gap);
-    fmt::print(out, "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
+    fmt::format_to(std::back_inserter(out), "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
                r["mode"].get<std::string>(), row_name(r, rows), width,
                fmt::format("{}/{}", r["steady"].get<int>(), counted), num(med(r, "backup_duration_s"), 3),
                num(med(r, "backup_mb_per_s"), 1), p99(r["writers_baseline"]), p99(r["writers_during"]),
                num(med(r, "max_stall_ms"), 1), gap_text,
                wal ? fmt::format("{:.1f}M", *wal / 1e6) : std::string("n/a"), verdicts);
   }
-  fmt::print(out,
+  fmt::format_to(std::back_inserter(out),
              "steady: trials whose load was steady before the backup (only they give writer figures). p99/n: pooled "
              "over the steady repetitions, n samples (\"max\" when n < 100). stall: no writer committed. gap/floor: "
              "a writer's longest gap between its own commits / the gap its schedule allows. Medians elsewhere; "
              "see docs/measuring-impact.md\n");
+  return fmt::to_string(out);
 }
 
 }  // namespace bb

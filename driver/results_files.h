@@ -14,6 +14,6 @@ void write_results(const std::string& dir, const nlohmann::json& results);
 // Flat CSV, one row per trial.
 std::string trials_csv(const nlohmann::json& trials);
 // The summary table: one row per summary row of results.json, figures as stored.
-void print_summary(FILE* out, const nlohmann::json& results);
+std::string summary_table(const nlohmann::json& results);
 
 }  // namespace bb

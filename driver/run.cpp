@@ -6,11 +6,20 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include "core/clock.h"
 #include "core/errors.h"
 #include "core/shared_state.h"
 #include "core/loop_fs.h"
@@ -18,6 +27,7 @@
 #include "driver/context.h"
 #include "driver/probe.h"
 #include "driver/results_files.h"
+#include "driver/templates.h"
 #include "driver/summary.h"
 #include "driver/trial.h"
 
@@ -35,23 +45,81 @@ std::string timestamp(const char* fmt_) {
   return buf;
 }
 
-// Creates the run folder and proves it writable, or fails with one clear line.
+// Creates the run folder, takes its lock (one run per folder) and proves it
+// writable, or fails with one clear line. The lock is held until the process
+// exits (the descriptor is never closed).
 std::string prepare_out(const RunOptions& opt) {
   std::string out = opt.out.empty() ? "runs/" + timestamp("%Y%m%d-%H%M%S") : opt.out;
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw UsageError(fmt::format("cannot create output folder {}: {}", out, ec.message()));
-  std::string probe = out + "/.write-test";
-  {
-    std::ofstream f(probe);
-    if (!(f << "x") || !f.flush()) throw UsageError(fmt::format("output folder {} is not writable", out));
+  if (!fs::is_directory(out, ec)) throw UsageError(fmt::format("output path {} is not a folder", out));
+  const std::string lock = out + "/.run.lock";
+  int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw UsageError(fmt::format("output folder {} is not writable: {}", out, strerror(errno)));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    if (pread(fd, pid, sizeof pid - 1, 0) < 0) pid[0] = 0;
+    throw UsageError(fmt::format("output folder {} is in use by another run (pid {})", out, pid[0] ? pid : "?"));
   }
-  fs::remove(probe);
+  const std::string me = std::to_string(getpid());
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, me.data(), me.size(), 0) != ssize_t(me.size()))
+    throw UsageError(fmt::format("output folder {} is not writable: {}", out, strerror(errno)));
+  if (fs::exists(out + "/results.json"))
+    throw UsageError(fmt::format("output folder {} already holds a run (results.json); choose another --out", out));
   if (opt.out.empty()) {
     fs::remove("runs/latest", ec);
     fs::create_directory_symlink(fs::path(out).filename(), "runs/latest", ec);
   }
   return out;
+}
+
+int64_t free_bytes(const std::string& dir) {
+  struct statvfs v;
+  if (statvfs(dir.c_str(), &v) != 0) return -1;
+  return int64_t(v.f_bavail) * int64_t(v.f_frsize);
+}
+
+// Whether the filesystem holding `dir` has (almost) no room left: how a full
+// disk is recognised, whatever message the failing layer gave.
+bool disk_full(const std::string& dir) {
+  int64_t f = free_bytes(dir);
+  return f >= 0 && f < (int64_t(8) << 20);
+}
+
+// Room for the largest trial (database, snapshot and one recovery copy, and every
+// scheduled backup's snapshot) in the run folder, and for the templates still to
+// be built in the cache: checked before any work, one clear line when short.
+void check_free_space(const Scenario& s, const std::vector<Cell>& cells, const std::string& out) {
+  int64_t largest = 0;
+  std::set<std::pair<std::string, int64_t>> templates;
+  for (auto& c : cells) {
+    if (c.filesystem == "host") largest = std::max(largest, c.db_mb);
+    templates.insert({c.mode, c.db_mb});
+  }
+  const int64_t snapshots = s.backups > 1 ? s.backups : 0;
+  const int64_t need_run = (largest * (3 + snapshots) + 64) << 20;
+  int64_t need_cache = 0;
+  if (s.template_cache)
+    for (auto& [mode, mb] : templates) need_cache += mb << 20;  // an upper bound: some may be cached already
+  const std::string cache = template_cache_dir();
+  std::error_code ec;
+  fs::create_directories(cache, ec);
+  struct stat a {}, b {};
+  const bool same = stat(out.c_str(), &a) == 0 && stat(cache.c_str(), &b) == 0 && a.st_dev == b.st_dev;
+  auto check = [&](const std::string& where, int64_t need) {
+    const int64_t have = free_bytes(where);
+    if (have >= 0 && have < need)
+      throw UsageError(fmt::format("not enough disk space: {} has {:.0f} MB free, the run needs about {:.0f} MB "
+                                   "(the largest trial{}); free some space or use smaller db_mb",
+                                   where, double(have) / 1e6, double(need) / 1e6,
+                                   where == cache ? "'s template" : same ? " and its templates" : ""));
+  };
+  if (same) check(out, need_run + need_cache);
+  else {
+    check(out, need_run);
+    if (need_cache) check(cache, need_cache);
+  }
 }
 
 std::string probe_key(const Cell& c) {
@@ -72,6 +140,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   nlohmann::json builds = nlohmann::json::object();
   for (auto& b : s.sqlite) builds[b] = resolve_sqlite_build(b).info;
   const std::string out = prepare_out(opt);
+  check_free_space(s, cells, out);
   remove_stale_segments();
   for (auto& line : clean_stale_loop_fs()) fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
   struct sigaction sa {};
@@ -95,16 +164,33 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"probes", nlohmann::json::array()},
                          {"trials", nlohmann::json::array()}};
   const bool tty = isatty(2);
+  // Everything `run` says (not the live progress line) is also kept in the run
+  // folder as console.log.
+  std::FILE* log = std::fopen((out + "/console.log").c_str(), "w");
+  auto say = [&](std::FILE* to, const std::string& text) {
+    fmt::print(to, "{}{}", to == stderr && tty ? "\r\033[K" : "", text);
+    if (log) fmt::print(log, "{}", text), std::fflush(log);
+  };
+  say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", s.name, cells.size(), out));
   int exit_code = 0;
-  bool interrupted = false, harness_failed = false;
+  bool interrupted = false, harness_failed = false, full = false;
   std::map<std::string, double> rates;  // capacity-derived per-writer rate per probe key
   std::vector<std::string> unsteady;
-  for (size_t i = 0; i < cells.size() && !interrupted; ++i) {
+  const int64_t started = now_ns();
+  for (size_t i = 0; i < cells.size() && !interrupted && !full; ++i) {
     const Cell& c = cells[i];
-    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={} r{}", i + 1, cells.size(), c.mode,
-                                   c.strategy.label, c.db_mb, c.writers, c.repetition);
+    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={}{}{} r{}", i + 1, cells.size(), c.mode,
+                                   c.strategy.label, c.db_mb, c.writers,
+                                   c.filesystem == "host" ? "" : " fs=" + c.filesystem,
+                                   c.sqlite == "system" ? "" : " sqlite=" + c.sqlite, c.repetition);
+    // Elapsed time and an estimate of what is left, from the trials done so far.
+    auto clock = [&]() {
+      const double el = ns_to_s(now_ns() - started);
+      if (i == 0) return fmt::format("{:.0f}s", el);
+      return fmt::format("{:.0f}s, ~{:.0f}s left", el, el / double(i) * double(cells.size() - i));
+    };
     TrialEnv env{out, opt.keep_snapshots, s.rate, nullptr};
-    if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{}: {}", head, what); };
+    if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(), what); };
     nlohmann::json t;
     try {
       if (s.rate_auto) {
@@ -112,8 +198,8 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
         if (!rates.count(key)) {
           if (env.progress) env.progress("probing capacity");
           ProbeResult p = probe_capacity(s, c, out + "/probes/" + key);
-          fmt::print(stderr, "{}capacity probe {}: {:.0f} tx/s closed loop -> {:.1f} tx/s per writer ({:.0f}%)\n",
-                     tty ? "\r\033[K" : "", key, p.capacity_tx_s, p.writer_rate, 100 * p.utilisation);
+          say(stderr, fmt::format("capacity probe {}: {:.0f} tx/s closed loop -> {:.1f} tx/s per writer ({:.0f}%)\n",
+                                  key, p.capacity_tx_s, p.writer_rate, 100 * p.utilisation));
           if (p.writer_rate < 0.01)
             throw HarnessError(fmt::format("the capacity probe for {} measured no commits", key));
           results["probes"].push_back(p);
@@ -128,34 +214,68 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
+      if (disk_full(out) || disk_full(template_cache_dir())) {
+        // A full disk stops the run: what was written stays valid, the current
+        // trial's files go.
+        full = true;
+        say(stderr, fmt::format("ERROR: the disk is full ({}); stopping after {} of {} trials: {}\n", out, i,
+                                cells.size(), e.what()));
+        std::error_code ec;
+        for (auto& d : fs::directory_iterator(out + "/trials", ec))
+          if (d.path().filename().string().rfind(fmt::format("{:03d}-", c.index), 0) == 0) fs::remove_all(d.path(), ec);
+        break;
+      }
       t = harness_failure(c, s, e.what());
       harness_failed = true;
-      fmt::print(stderr, "{}HARNESS ERROR in {}: {}\n", tty ? "\r\033[K" : "", head, e.what());
+      say(stderr, fmt::format("HARNESS ERROR in {}: {}\n", head, e.what()));
     }
-    fmt::print(stderr, "{}{}: backup {} {:.2f}s, verdict {}{}\n", tty ? "\r\033[K" : "", head,
-               t["backup"]["status"].get<std::string>(), t["backup"]["duration_s"].get<double>(),
-               t["verdict"]["status"].get<std::string>(),
-               t["load"]["steady"].get<bool>() || !t["harness_error"].is_null() || t["backup"]["status"] == "skipped"
-                   ? ""
-                   : ", UNSTEADY load: " + t["load"]["reason"].get<std::string>());
-    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>())
+    std::string unsteady_note;
+    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>()) {
       unsteady.push_back(fmt::format("{}/{} r{}", c.mode, c.strategy.label, c.repetition));
+      unsteady_note = ", UNSTEADY load: " + t["load"]["reason"].get<std::string>();
+    }
+    std::string verdicts;
+    for (auto& b : t["backups"]) verdicts += (verdicts.empty() ? "" : ",") + b["verdict"]["status"].get<std::string>();
+    say(stderr, fmt::format("{} ({}): backup {} {:.2f}s, verdict {}{}\n", head, clock(),
+                            t["backup"]["status"].get<std::string>(), t["backup"]["duration_s"].get<double>(), verdicts,
+                            unsteady_note));
     if (trial_is_finding(t) && exit_code == 0) exit_code = 1;
     results["trials"].push_back(std::move(t));
+    // What is done so far, in case the run dies: complete trials, no summary yet.
+    try {
+      results["partial"] = true;
+      write_results(out, results);
+    } catch (const std::exception& e) {
+      if (!disk_full(out)) throw;
+      full = true;
+      say(stderr, fmt::format("ERROR: the disk is full ({}); stopping after {} of {} trials: {}\n", out, i + 1,
+                              cells.size(), e.what()));
+    }
   }
+  results.erase("partial");
   results["summary"] = summarize(results["trials"], [&](const nlohmann::json& t) {
     return t["series"].is_string() ? out + "/" + t["series"].get<std::string>() : std::string();
   });
   results["interrupted"] = interrupted;
+  results["stopped_disk_full"] = full;
   results["finished_at"] = timestamp("%Y-%m-%dT%H:%M:%SZ");
-  write_results(out, results);
-  print_summary(stdout, results);
-  fmt::print("\nresults: {}/results.json\n", out);
+  try {
+    write_results(out, results);
+  } catch (const std::exception& e) {
+    if (!disk_full(out)) throw;
+    say(stderr, fmt::format("ERROR: the disk is full; the results of the completed trials are in {}/results.json "
+                            "without their summary: {}\n",
+                            out, e.what()));
+    return 2;
+  }
+  say(stdout, summary_table(results));
+  say(stdout, fmt::format("\nresults: {}/results.json\n", out));
   if (!unsteady.empty())
-    fmt::print(stderr,
-               "WARNING: {} trial(s) had an unsteady load before the backup and are left out of writer figures, "
-               "comparisons and recommendations: {}\n",
-               unsteady.size(), fmt::join(unsteady, ", "));
+    say(stderr, fmt::format("WARNING: {} trial(s) had an unsteady load before the backup and are left out of writer "
+                            "figures, comparisons and recommendations: {}\n",
+                            unsteady.size(), fmt::join(unsteady, ", ")));
+  if (log) std::fclose(log), log = nullptr;
+  if (full) return 2;
   if (interrupted) {
     fmt::print(stderr, "interrupted: partial results written to {}\n", out);
     return 130;

@@ -219,7 +219,9 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     pid_t bpid = spawn(build.exe, args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
     load.adopt(bpid);
     WalWatch wal;
-    const std::string what = s.backups > 1 ? fmt::format("{} {}/{}", info->name, k + 1, s.backups) : info->name;
+    const std::string what = fmt::format("backup {}{} (time limit {:g}s)", info->name,
+                                         s.backups > 1 ? fmt::format(" {}/{}", k + 1, s.backups) : "",
+                                         s.backup_timeout_s);
     auto ex = load.watch_until(spawned + s_to_ns(s.backup_timeout_s), bpid, what, &wal);
     ended = now_ns();
     const bool timed_out = !ex;
