@@ -168,6 +168,7 @@ Impact impact_of(const std::vector<std::vector<Sample>>& by, const std::vector<S
   for (size_t i = 0; i < by.size(); ++i) {
     WriterGap g{int(i), ms(max_stall_ns(by[i], w)), ms(sched[i].period)};
     im.max_writer_gap_ms = std::max(im.max_writer_gap_ms, g.longest_gap_ms);
+    im.max_writer_stall_ms = std::max(im.max_writer_stall_ms, g.longest_gap_ms - g.floor_ms);
     im.writer_gaps.push_back(g);
   }
   im.delay_threshold_ms = baseline.p99_ms ? baseline.p99_ms : baseline.max_ms;

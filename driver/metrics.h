@@ -110,6 +110,7 @@ struct Impact {
   double max_stall_ms = 0;             // no writer committed (all writers merged)
   std::vector<WriterGap> writer_gaps;  // per writer
   double max_writer_gap_ms = 0;        // the largest of writer_gaps
+  double max_writer_stall_ms = 0;      // the largest gap beyond its floor (gap - floor, at least 0)
   std::optional<double> delay_threshold_ms;  // the baseline's p99 (or max when p99 is withheld)
   int64_t delayed_commits = 0;         // members of the impact window slower than the threshold
   double delayed_extra_ms = 0;         // their latency beyond the threshold, summed

@@ -50,6 +50,7 @@ const Figure kFigures[] = {
     {"backup_restarts", "/backup/restarts", From::kCompletedBackups},
     {"max_stall_ms", "/writers/max_stall_ms", From::kSteadyLoads},
     {"max_writer_gap_ms", "/writers/max_writer_gap_ms", From::kSteadyLoads},
+    {"max_writer_stall_ms", "/writers/max_writer_stall_ms", From::kSteadyLoads},
     {"delayed_commits", "/writers/delayed_commits", From::kSteadyLoads},
     {"delayed_extra_ms", "/writers/delayed_extra_ms", From::kSteadyLoads},
     {"recovery_ms", "/writers/recovery_ms", From::kSteadyLoads},

@@ -48,6 +48,7 @@ nlohmann::json backup_json(const TrialResult& t, const BackupRun& b) {
             {"max_stall_ms", im.max_stall_ms},
             {"writer_gaps", gaps},
             {"max_writer_gap_ms", im.max_writer_gap_ms},
+            {"max_writer_stall_ms", im.max_writer_stall_ms},
             {"delay_threshold_ms", im.delay_threshold_ms},
             {"delayed_commits", im.delayed_commits},
             {"delayed_extra_ms", im.delayed_extra_ms},

@@ -236,6 +236,7 @@ TEST(Impact, AStallOfKnownLengthInsideTheWindow) {
   EXPECT_NEAR(im.writer_gaps[1].longest_gap_ms, 325, 1e-9);
   EXPECT_NEAR(im.writer_gaps[0].floor_ms, 50, 1e-9);
   EXPECT_NEAR(im.max_writer_gap_ms, 350, 1e-9);
+  EXPECT_NEAR(im.max_writer_stall_ms, 300, 1e-9);  // beyond the 50 ms its schedule allows: the lock's 300 ms
   // Scheduled inside the lock: writer 0 at 1000, 1050, ..., 1250 (6), writer 1 at
   // 1025, ..., 1275 (6); all slower than the baseline's 2 ms.
   EXPECT_EQ(im.delayed_commits, 12);
@@ -257,6 +258,7 @@ TEST(Impact, NoBackupEffectMeansNoDelayedCommitsAndNoRecovery) {
   ASSERT_TRUE(im.recovery_ms);
   EXPECT_DOUBLE_EQ(*im.recovery_ms, 0);
   EXPECT_NEAR(im.max_writer_gap_ms, 50, 1e-9);  // the schedule's own floor
+  EXPECT_NEAR(im.max_writer_stall_ms, 0, 1e-9);
 }
 
 }  // namespace
