@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Shrinks a run folder into the report's test fixture (tests/data/report-fixture/):
-results.json without the holders lists and compile options, the run folder's
-path replaced by RUN_DIR, series paths relative to the fixture, and each
+results.json (and trials.csv) without the holders lists and compile options,
+the run folder's path replaced by RUN_DIR, series paths relative to the fixture, and each
 series.json thinned: every commit scheduled in the backup's impact window is
 kept when there are at most --members of them (so the charts' sample counts
 match results.json's n; a longer window is sampled and the series says so in
@@ -69,6 +69,10 @@ def main():
         with open(os.path.join(a.fixture, rel), "w") as f:
             json.dump(s, f, separators=(",", ":"))
         t["series"] = rel
+    csv = os.path.join(run, "trials.csv")
+    if os.path.isfile(csv):
+        with open(csv) as f, open(os.path.join(a.fixture, "trials.csv"), "w") as out:
+            out.write(f.read().replace(run + "/", "RUN_DIR/").replace(run, "RUN_DIR"))
     with open(os.path.join(a.fixture, "results.json"), "w") as f:
         # One trial per line: small, and a diff still shows which trial changed.
         f.write(json.dumps({k: v for k, v in r.items() if k != "trials"}, separators=(",", ":"))[:-1])

@@ -19,7 +19,7 @@ color:#222;line-height:1.45;font-size:16px}
 h1{margin:0 0 4px;font-size:26px} h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:40px}
 h3{margin:22px 0 6px}
 p,li,figcaption,blockquote{overflow-wrap:break-word}
-.ctx{color:#555;font-size:14px;overflow-wrap:anywhere}
+.ctx{color:#555;font-size:14px;overflow-wrap:break-word}
 nav{background:#f6f8fa;padding:8px 14px;border-radius:6px;font-size:14.5px}
 nav ol{margin:4px 0;padding-left:22px} nav ol ol{padding-left:18px}
 table{border-collapse:collapse;margin:10px 0;font-size:13.5px;width:100%}
@@ -206,7 +206,7 @@ def details_html(results):
     used = {t.strategy for t in results.trials}
     for name, s in results.strategies.items():
         if name in used:
-            needs = f" Needs: {s['needs']}." if s.get("needs") else ""
+            needs = f". Needs: {s['needs']}" if s.get("needs") else ""
             out.append(f"<tr><td class=name>{esc(name)}</td><td>{esc(s.get('description', ''))}{esc(needs)}</td>"
                        f"<td>{esc(s.get('safety_note', ''))}</td></tr>")
     out.append("</tbody></table>")

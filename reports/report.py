@@ -35,6 +35,7 @@ def write(results, out_dir):
     import charts
     import page
     import summary_table
+    os.makedirs(out_dir, exist_ok=True)
     drawn = charts.render(results, out_dir)
     summary_table.write_markdown(results, os.path.join(out_dir, "summary.md"))
     path = os.path.join(out_dir, "report.html")

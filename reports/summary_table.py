@@ -59,7 +59,7 @@ def cells(row):
     out = {
         "mode": (row.mode, row.mode),
         "label": (row.label, row.label),
-        "steady": (steady, steady if row.counted else "0 (skipped)"),
+        "steady": (steady, steady),
         "backup_s": (_num(row.median("backup_duration_s"), 3),) * 2,
         "mb_s": (_num(row.median("backup_mb_per_s"), 1),) * 2,
         "base_p99": pct(r["writers_baseline"]),

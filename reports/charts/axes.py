@@ -47,6 +47,8 @@ def scaling(results):
                 if name == "backup_duration_s":
                     handles[legend] = line
         ax.set_xscale("log")
+        ax.set_xticks(sizes, [f"{x:g}" for x in sizes])
+        ax.minorticks_off()
         ax.set_xlabel("database size (MB)")
         ax.set_ylabel(ylabel)
         if not ax.lines:
@@ -58,33 +60,35 @@ def scaling(results):
 
 
 def _strip(results, dim, what):
-    """Each steady trial a dot, per strategy, one colour per value of `dim`."""
+    """Each steady trial a dot, per strategy (a row), one colour per value of `dim`."""
     values = results.axis(dim)
     if len(values) < 2:
         return None
     modes = results.modes
-    fig, axes = plt.subplots(2, len(modes), figsize=(style.WIDTH, 6.6), squeeze=False)
-    labels = results.labels
+    labels = [lab for lab in results.labels if any(not t.skipped for t in results.trials_of(label=lab))]
+    fig, axes = plt.subplots(2, len(modes), figsize=(style.WIDTH, 0.42 * len(labels) * 2 + 1.6), squeeze=False,
+                             sharey=True, layout="constrained")
     for j, mode in enumerate(modes):
-        for i, (path, ylabel) in enumerate((("backup/duration_s", "backup time (s)"),
+        for i, (path, xlabel) in enumerate((("backup/duration_s", "backup time (s)"),
                                             ("writers/max_writer_gap_ms", "longest gap of one writer (ms)"))):
             ax = axes[i][j]
             for k, v in enumerate(values):
                 xs, ys = [], []
-                for x, lab in enumerate(labels):
+                for y, lab in enumerate(labels):
                     for t in results.trials_of(mode, lab):
                         if getattr(t, dim) != v:
                             continue
                         ok = t.status == "completed" if i == 0 else t.impact_counts
                         if ok and t.get(path) is not None:
-                            xs.append(x + (k - (len(values) - 1) / 2) * 0.22)
-                            ys.append(t.get(path))
-                ax.plot(xs, ys, "o", ms=5, color=style.WRITER_COLOURS[k % 10], label=f"{what} {v}", alpha=0.8)
-            ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=9.5)
-            ax.set_ylabel(ylabel)
+                            xs.append(t.get(path))
+                            ys.append(y + (k - (len(values) - 1) / 2) * 0.25)
+                ax.plot(xs, ys, "o", ms=5, color=style.WRITER_COLOURS[k % 10], label=f"{what} {v}".strip(),
+                        alpha=0.85)
+            ax.set_yticks(range(len(labels)), labels)
+            ax.set_ylim(len(labels) - 0.5, -0.5)
+            ax.set_xlabel(xlabel)
             ax.set_title(f"{mode} mode", loc="left")
         axes[0][j].legend(fontsize=9)
-    fig.tight_layout()
     return fig
 
 

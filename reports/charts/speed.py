@@ -25,7 +25,7 @@ def backup_speed(results):
     heights = [0.4 * max(1, len(rs)) + 0.9 for rs in rows_per_mode]
     fig, axes = plt.subplots(len(modes), 3, figsize=(style.WIDTH, sum(heights) + 0.4), squeeze=False,
                              layout="constrained",
-                             gridspec_kw={"height_ratios": heights, "width_ratios": [1.5, 0.75, 0.9]})
+                             gridspec_kw={"height_ratios": heights, "width_ratios": [1.5, 0.5, 0.9]})
     fig.get_layout_engine().set(hspace=0.08, wspace=0.0)
     durations = [r.figure("backup_duration_s") for rs in rows_per_mode for r in rs]
     limits = [_limit(results, r) for rs in rows_per_mode for r in rs if r.raw["backup_statuses"].get("timeout")]
