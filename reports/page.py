@@ -119,8 +119,13 @@ def _answer(rec):
         f", {rec['writers']} writers"
     parts = [f"<h3 id='rec-{esc(mode)}'>{esc(where)}</h3>"]
     if not b:
+        why = ""
+        if rec["excluded"]["unsteady"] and all(kind != "alarm" for _, kind, _ in rec["left_out"]) and \
+                any("no trial had a steady load" in w for _, _, w in rec["left_out"]):
+            why = (" The load was not steady before the backups (the writers could not keep their schedule), so no "
+                   "writer impact could be measured: lower the rate, or use rate = \"auto\".")
         parts.append(f"<div class='answer none'>No strategy qualifies in {esc(mode)} mode: none that is safe in "
-                     "this mode gave only OK snapshots with a measurable writer impact in this run.</div>")
+                     f"this mode gave only OK snapshots with a measurable writer impact in this run.{esc(why)}</div>")
     else:
         d = b["duration"]
         n_due = int(b["p99"]["n"])

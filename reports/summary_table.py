@@ -42,7 +42,7 @@ def cells(row):
     def pct(p):
         n = int(p["n"])
         if n == 0:
-            return "n/a", "none due"
+            return "n/a", "none due" if r["steady"] else "n/a"
         if p["p99_ms"] is not None:
             return f"{p['p99_ms']:.1f}/{n}", f"{p['p99_ms']:.1f} (n={n})"
         return f"max {p['max_ms']:.1f}/{n}", f"max {p['max_ms']:.1f} of {n}"

@@ -139,7 +139,8 @@ def latency_cdf(results):
         ax_tail.set_ylabel("fraction > x")
         ax_tail.set_yscale("log")
         ax.set_title(f"{mode} mode", loc="left")
-        ax.legend(loc="lower right", fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower right", fontsize=9)
         if few:
             text = "too few commits during the backup for a tail (n): " + ", ".join(few)
             ax_tail.set_title(textwrap.fill(text, 48), fontsize=9, loc="left", color="#555")
