@@ -26,7 +26,9 @@ def _labels(results, strategy, variants):
 
 
 def _cells(results, strategy, variants=False):
-    """[(title, mode, trials that ran)] per mode (and label when there are several)."""
+    """[(title, mode, trials that ran)] per mode (and label when there are several).
+    A trial that failed in the harness says nothing about the strategy: it is left
+    out here and counted by _excluded_note."""
     labs = _labels(results, strategy, variants)
     out = []
     for mode in results.modes:
@@ -37,9 +39,19 @@ def _cells(results, strategy, variants=False):
     return out
 
 
-def _excluded_note(trials):
+def _excluded_note(trials, writer_figures=True):
+    """How many trials of this cell were left out, and why (trials are those that
+    ran); unsteady ones only count against writer figures."""
+    parts = []
     unsteady = sum(1 for t in trials if not t.steady)
-    return f" ({F.count(unsteady, 'unsteady trial')} left out of writer figures)" if unsteady else ""
+    if unsteady and writer_figures:
+        parts.append(f"{F.count(unsteady, 'unsteady trial')} left out of writer figures")
+    if trials:
+        harness = [t for t in trials[0].results.trials_of(trials[0].mode, trials[0].label)
+                   if t.harness_error is not None]
+        if harness:
+            parts.append(f"{F.count(len(harness), 'trial')} that failed in the harness left out")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 # --- did writers keep committing during a backup?
@@ -145,6 +157,7 @@ def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
             else:
                 st = CONTRADICTED if wrong else PARTLY if failed else SUPPORTED
             txt = f"{title}: {st}. Verdicts {F.verdict_counts(c)} over {F.count(len(ts), 'trial')}"
+            txt += _excluded_note(ts, writer_figures=False)
             detail = next((t.get("verdict/detail") for t in ts if t.verdict in WRONG and t.get("verdict/detail")),
                           None)
             if detail:
@@ -197,9 +210,10 @@ def efficiency_claim(results):
     """exclusive-copy vs online backup time on the largest database (summary rows)."""
     largest = max(r.db_mb for r in results.rows)
     per, ev = [], []
+    ex_labels, on_labels = _labels(results, "exclusive-copy", False), _labels(results, "online", False)
     for mode in results.modes:
-        ex = [r for r in results.rows_of(mode, "exclusive-copy") if r.db_mb == largest]
-        on = [r for r in results.rows_of(mode, "online") if r.db_mb == largest]
+        ex = [r for r in results.rows_of(mode) if r.label in ex_labels[:1] and r.db_mb == largest]
+        on = [r for r in results.rows_of(mode) if r.label in on_labels[:1] and r.db_mb == largest]
         if not ex or not on or ex[0].median("backup_duration_s") is None or on[0].median("backup_duration_s") is None:
             continue
         de, do = ex[0].figure("backup_duration_s"), on[0].figure("backup_duration_s")

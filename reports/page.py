@@ -172,11 +172,15 @@ def _answer(rec):
     return "".join(parts)
 
 
-def recommendation_html(recs):
+def recommendation_html(results, recs):
+    frozen = [name for name in results.strategies if not results.impact_representative(name)
+              and any(t.strategy == name for t in results.trials)]
     head = (f"<p>Per journal mode, among the strategies that are safe in that mode and gave only OK snapshots: "
-            f"the one whose writers waited least. The figure: the {esc(R.IMPACT_FIGURE)}. {esc(R.IMPACT_WHY)} "
-            "fs-snapshot is never recommended: it freezes every process holding the database, so its writer "
-            "figures describe the freeze, not a real volume snapshot.</p>")
+            f"the one whose writers waited least. The figure: the {esc(R.IMPACT_FIGURE)}. {esc(R.IMPACT_WHY)}"
+            + (f" {esc(', '.join(frozen))} {'is' if len(frozen) == 1 else 'are'} never recommended: the strategy "
+               "registry says its writer figures are not representative (fs-snapshot freezes every process "
+               "holding the database, so its figures describe the freeze, not a real volume snapshot)."
+               if frozen else "") + "</p>")
     return head + "".join(_answer(r) for r in recs)
 
 
@@ -290,7 +294,7 @@ def page(results, out_dir, charts_drawn):
     body = [
         f"<h1>{esc(title)}</h1><p class=ctx>" + "<br>".join(esc(x) for x in context(results))
         + f"<br>Report written {now}.</p>", warn, "".join(toc),
-        "<h2 id=answer>The answer: which backup to use</h2>", recommendation_html(recs),
+        "<h2 id=answer>The answer: which backup to use</h2>", recommendation_html(results, recs),
         "<h3 id=summary>Summary table</h3><p class=small>The same numbers as the table <code>backup-bench run</code> "
         "printed (results.json, summary rows). Writer figures come from steady trials only; a p99 needs at least "
         "100 samples, otherwise the maximum of n samples is shown (“max 6.1 of 40”); “none due”: no commit was "

@@ -41,11 +41,11 @@ def _reason_left_out(results, row):
     counts = {}
     for t in ran:
         counts[t.verdict] = counts.get(t.verdict, 0) + 1
+    if not ran:
+        return "info", f"every trial failed in the harness ({r['harness_errors']}), not in the strategy"
     if not row.expected_safe:
         note = results.strategy_info(row.strategy).get("safety_note") or "unsafe in this mode"
         return "expected", f"not safe in {row.mode} mode by design: {note} (verdicts {F.verdict_counts(counts)})"
-    if not ran:
-        return "info", f"every trial failed in the harness ({r['harness_errors']})"
     if counts.get("OK", 0) != len(ran):
         reasons = [f"{f.get('count', 1)}× {'timed out' if f.get('status') == 'timeout' else 'failed'}: "
                    f"{f.get('error') or 'no reason given'}" for f in r["failures"]]

@@ -24,14 +24,18 @@ def verdicts(results):
             for r in rows:
                 for k, v in r.raw["verdicts"].items():
                     counts[k] = counts.get(k, 0) + int(v)
-            expected_unsafe = rows and not all(r.expected_safe for r in rows)
-            worst = next((v for v in ("CORRUPT", "INCONSISTENT", "STALE", "FAILED", "OK", "SKIPPED")
-                          if counts.get(v)), None)
+                if r.raw["harness_errors"]:  # FAILED in the harness, not in the strategy
+                    counts["FAILED"] = counts.get("FAILED", 0) - int(r.raw["harness_errors"])
+                    counts["harness error"] = counts.get("harness error", 0) + int(r.raw["harness_errors"])
+            # A row whose every trial failed in the harness does not know its expected safety.
+            expected_unsafe = rows and not all(r.expected_safe or not r.ran for r in rows)
+            worst = next((v for v in ("CORRUPT", "INCONSISTENT", "STALE", "FAILED", "OK", "harness error",
+                                      "SKIPPED") if counts.get(v)), None)
             colour = style.VERDICT_COLOURS.get(worst, "white")
             text = F.verdict_counts(counts) if counts else "not in this run"
             if worst == "SKIPPED" and len([k for k in counts if counts[k]]) == 1:
                 text = "not run here"
-            elif expected_unsafe and worst not in ("OK", None):
+            elif expected_unsafe and worst in ("CORRUPT", "INCONSISTENT", "STALE", "FAILED"):
                 colour = style.EXPECTED_COLOUR
                 text += "  (expected)"
             ax.add_patch(__import__("matplotlib").patches.Rectangle((j, i), 1, 1, color=colour, ec="white", lw=2))
@@ -45,7 +49,9 @@ def verdicts(results):
     ax.grid(False)
     for s in ax.spines.values():
         s.set_visible(False)
-    handles = [Patch(color=c, label=v) for v, c in style.VERDICT_COLOURS.items() if v != "SKIPPED"]
+    harness = any(r.raw["harness_errors"] for r in results.rows)
+    handles = [Patch(color=c, label=v) for v, c in style.VERDICT_COLOURS.items()
+               if v != "SKIPPED" and (v != "harness error" or harness)]
     handles.append(Patch(color=style.EXPECTED_COLOUR, label="not OK, as expected"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9.5,
                handlelength=1.2, columnspacing=1.0)

@@ -14,7 +14,7 @@ DPI = 150
 DISPLAY_PX = 100  # CSS px per inch on the page
 
 VERDICT_COLOURS = {"OK": "#66bb6a", "STALE": "#fdd835", "INCONSISTENT": "#fb8c00", "CORRUPT": "#e53935",
-                   "FAILED": "#8e63b5", "SKIPPED": "#e0e0e0"}
+                   "FAILED": "#8e63b5", "harness error": "#90a4ae", "SKIPPED": "#e0e0e0"}
 EXPECTED_COLOUR = "#b0bec5"  # a non-OK verdict that is as designed (unsafe in this mode)
 WRITER_COLOURS = plt.get_cmap("tab10").colors
 WINDOW_COLOUR = "#e53935"

@@ -4,6 +4,7 @@ import unittest
 
 import support
 import recommend as R
+import summary_table
 from support import Changed
 
 
@@ -84,6 +85,24 @@ class RecommendationRules(unittest.TestCase):
         self.assertEqual(left_out(d)["online"], "info")
         self.assertNotEqual(d["recommended"]["label"], "online")
         self.assertEqual(d["excluded"]["unsteady"], 2)
+
+    def test_trials_that_failed_in_the_harness_say_nothing_about_the_strategy(self):
+        def harness(raw):
+            for t in raw["trials"]:
+                if t["mode"] == "delete" and t["label"] == "online":
+                    t["harness_error"] = "writer 0 exited with code 127 before the load was stopped"
+                    t["expected_safe"] = False  # as `run` records it for such a trial today
+                    t["backup"]["status"], t["verdict"]["status"] = "failed", "FAILED"
+            _rows(raw, "delete", "online", lambda r: r.update(harness_errors=2, steady=0, expected_safe=False,
+                                                              verdicts={"FAILED": 2}))
+        with Changed(harness) as res:
+            d = by_mode(res)["delete"]
+            notes = summary_table.notes(res.rows_of("delete", "online")[0], res)
+        why = dict((lab, (kind, w)) for lab, kind, w in d["left_out"])["online"]
+        self.assertEqual(why[0], "info")
+        self.assertIn("failed in the harness", why[1])
+        self.assertNotIn("expected", [k for k, _ in notes])  # not "unsafe by design"
+        self.assertIn("exclusive-copy", [c["label"] for c in d["candidates"]])
 
     def test_no_candidate_means_no_recommendation(self):
         def unsafe(raw):
