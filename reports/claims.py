@@ -74,10 +74,15 @@ def _flow(trials):
     else:
         frac = delayed / due
         kind = "blocked" if frac >= 0.5 else "proceeds" if frac <= 0.2 else "slowed"
-    words = {"blocked": "writers were held up", "proceeds": "writers kept committing",
-             "slowed": "writers were partly held up", "unclear": "too few commits were due to tell"}
-    txt = (f"{words[kind]}: of {due} commits due during the backups ({F.count(len(steady), 'steady trial')}), "
-           f"{delayed} were delayed beyond the baseline's p99; longest gap of one writer "
+    words = {"blocked": "Writers were held up", "proceeds": "Writers kept committing",
+             "slowed": "Writers were partly held up"}
+    if kind == "unclear":
+        head = (f"Too few commits were due to tell: {due} during the backups of "
+                f"{F.count(len(steady), 'steady trial')}; ")
+    else:
+        head = (f"{words[kind]}: of {due} commits due during the backups ({F.count(len(steady), 'steady trial')}), "
+                f"{delayed} were delayed beyond the baseline's p99; ")
+    txt = (f"{head}longest gap of one writer "
            f"{F.ms(max(gaps) if gaps else None)} against its schedule's {F.ms(max(floors) if floors else None)}; "
            f"longest backup {F.secs(max(wins) if wins else None)}")
     return kind, txt + _excluded_note(trials)

@@ -122,12 +122,14 @@ def latency_cdf(results):
             if not steady:
                 continue
             if n < MIN_TAIL_N:
-                few.append(f"{row.label} {n}")
+                few.append(f"{row.label} n={n}")
                 continue
             v = _pooled(results, steady, "impact")
             if v:
                 drawn = True
-                _cdf(ax, ax_tail, v, f"{row.label} (n={n})", style.colour(results, row.label), "-")
+                # n is results.json's; a shrunk series (the test fixture) may hold fewer: say so.
+                label = f"{row.label} (n={n}" + (f", {len(v)} drawn)" if len(v) != n else ")")
+                _cdf(ax, ax_tail, v, label, style.colour(results, row.label), "-")
         base_trials = [t for t in results.trials_of(mode) if t.impact_counts]
         base = _pooled(results, base_trials, "baseline")
         if base:
@@ -142,7 +144,7 @@ def latency_cdf(results):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="lower right", fontsize=9)
         if few:
-            text = "too few commits during the backup for a tail (n): " + ", ".join(few)
+            text = "no tail drawn, too few commits due during the backup: " + ", ".join(few)
             ax_tail.set_title(textwrap.fill(text, 48), fontsize=9, loc="left", color="#555")
     if not drawn:
         plt.close(fig)
