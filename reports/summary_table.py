@@ -4,7 +4,8 @@
 mirror of that table, for the test that the two agree), as HTML cells for the
 report, and as Markdown (summary.md).
 
-usage: summary_table.py RESULTS_JSON_OR_RUN_DIR   prints the text table"""
+usage: summary_table.py RESULTS_JSON_OR_RUN_DIR                   prints the text table
+       summary_table.py --markdown FILE RESULTS_JSON_OR_RUN_DIR   writes summary.md"""
 import html
 import os
 import sys
@@ -189,12 +190,21 @@ def write_markdown(results, path):
 
 
 def main(argv):
+    markdown_to = None
+    if len(argv) >= 2 and argv[0] == "--markdown":
+        markdown_to, argv = argv[1], argv[2:]
     try:
         results = M.load(argv[0] if argv else ".")
+        if markdown_to:
+            write_markdown(results, markdown_to)
+        else:
+            print("\n".join(text_lines(results)))
     except M.BadInput as e:
         print(f"backup-bench: {e}", file=sys.stderr)
         return 2
-    print("\n".join(text_lines(results)))
+    except OSError as e:
+        print(f"backup-bench: cannot write {markdown_to}: {e.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 
