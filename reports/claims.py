@@ -1,351 +1,355 @@
-"""The seed article's claims about strategies, judged from the measurements, and
-the per-journal-mode recommendation. Every judgement comes with the figures it
-rests on; nothing here is hard-coded about what the answer should be."""
-import bbdata as D
+"""The seed article's claims, each quoted in full and judged from results.json
+figures only (per-trial figures and summary rows). Writer-flow judgements use
+steady trials only; verdict counts use every trial that ran (not skipped, not
+failed in the harness). Every judgement carries the figures it rests on."""
+import figures as F
 
-SUPPORTED, REFUTED, MIXED, NO_DATA = "supported", "refuted", "mixed", "no data"
-BAD = ("CORRUPT", "INCONSISTENT")
+ARTICLE = "SQLite Backup: Safely Closing Connections & Handling Open Handles"
 
-
-def _of(trials, strategy, completed=False):
-    """The strategy's trials that say something about it; `completed`: only those
-    whose backup finished (for timing and blocking questions)."""
-    return [t for t in trials if t.get("strategy") == strategy and not D.skipped(t) and not D.harness_failed(t)
-            and (not completed or D.get(t, "backup/status") == "completed")]
+SUPPORTED, CONTRADICTED, PARTLY = "supported", "contradicted", "partly supported"
+DEPENDS, NOT_OBSERVED, NO_DATA, NOT_TESTED = ("depends on the journal mode", "not observed", "not enough data",
+                                              "not tested")
+WRONG = ("CORRUPT", "INCONSISTENT", "STALE")
 
 
-def _by_mode(trials):
-    """{mode: trials}; a labelled variant of the strategy gets its own entry
-    ("wal · exclusive-copy-inprocess")."""
-    out = {}
-    for t in trials:
-        key = t.get("mode", "?")
-        if t.get("label", t.get("strategy")) != t.get("strategy"):
-            key += " · " + t["label"]
-        out.setdefault(key, []).append(t)
+# --- which trials say something about a strategy
+def _labels(results, strategy, variants):
+    """The labels of a strategy the claim is about: with variants=False only those
+    run with the registry's default parameters (the recipe the article means)."""
+    labs = [lab for lab in results.labels if any(t.strategy == strategy for t in results.trials_of(label=lab))]
+    if variants:
+        return labs
+    defaults = {p["name"]: p.get("default") for p in results.strategy_info(strategy).get("params", [])}
+    plain = [lab for lab in labs if all(t.get("params", {}).get(k, d) == d or d is None
+                                        for t in results.trials_of(label=lab) for k, d in defaults.items())]
+    return plain or labs
+
+
+def _cells(results, strategy, variants=False):
+    """[(title, mode, trials that ran)] per mode (and label when there are several).
+    A trial that failed in the harness says nothing about the strategy: it is left
+    out here and counted by _excluded_note."""
+    labs = _labels(results, strategy, variants)
+    out = []
+    for mode in results.modes:
+        for lab in labs:
+            ran = [t for t in results.trials_of(mode, lab) if not t.skipped and t.harness_error is None]
+            if ran:
+                out.append((f"{mode} mode" + (f", {lab}" if len(labs) > 1 else ""), mode, ran))
     return out
 
 
-def _fmt_ms(v):
-    return "n/a" if v is None else (f"{v:.0f} ms" if v >= 100 else f"{v:.1f} ms" if v >= 1 else f"{v:.2f} ms")
+def _excluded_note(trials, writer_figures=True):
+    """How many trials of this cell were left out, and why (trials are those that
+    ran); unsteady ones only count against writer figures."""
+    parts = []
+    unsteady = sum(1 for t in trials if not t.steady)
+    if unsteady and writer_figures:
+        parts.append(f"{F.count(unsteady, 'unsteady trial')} left out of writer figures")
+    if trials:
+        harness = [t for t in trials[0].results.trials_of(trials[0].mode, trials[0].label)
+                   if t.harness_error is not None]
+        if harness:
+            parts.append(f"{F.count(len(harness), 'trial')} that failed in the harness left out")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
-def _fmt_s(v):
-    return "n/a" if v is None else (f"{v:.2f} s" if v >= 0.1 else f"{v * 1000:.0f} ms")
-
-
-def writer_flow(t):
-    """Did writers keep committing during this trial's backup? Returns
-    ('blocked'|'proceeds'|'degraded'|'too short', inside, expected)."""
-    dur = D.get(t, "backup/duration_s", 0) or 0
-    rate = D.get(t, "writers/baseline/commits_per_s", 0) or 0
-    expected = rate * dur
-    s = D.load_series(t)
-    inside = D.window_commits(s)[2] if s else None
-    stall = D.get(t, "writers/max_stall_ms", 0) or 0
-    if expected < 3:
-        return "too short", inside, expected
-    if inside is not None:
-        ratio = inside / expected
-        kind = "blocked" if ratio <= 0.1 else "proceeds" if ratio >= 0.5 else "degraded"
+# --- did writers keep committing during a backup?
+def _flow(trials):
+    """(kind, plain-words evidence) over the steady trials. Pooled over them:
+    of the commits due during the backups (scheduled in the impact window), how
+    many were delayed beyond the baseline's p99 (or its maximum when p99 is
+    withheld). Most delayed: writers were blocked; hardly any: they kept
+    committing; fewer than 3 due: too short to tell."""
+    steady = [t for t in trials if t.impact_counts]
+    due = sum(t.raw["writers"]["during"]["n"] for t in steady)
+    delayed = sum(t.get("writers/delayed_commits", 0) for t in steady)
+    gaps = [t.raw["writers"]["max_writer_gap_ms"] for t in steady if t.raw["writers"]["max_writer_gap_ms"]]
+    floors = [t.floor_ms for t in steady if t.floor_ms]
+    wins = [(t.get("windows/impact/end_s", 0) - t.get("windows/impact/start_s", 0)) for t in steady]
+    if not steady:
+        return "unclear", "no steady trial" + _excluded_note(trials)
+    if due < 3:
+        kind = "unclear"
     else:
-        kind = "blocked" if stall >= 0.8 * dur * 1000 else "proceeds" if stall < 0.3 * dur * 1000 else "degraded"
-    return kind, inside, expected
+        frac = delayed / due
+        kind = "blocked" if frac >= 0.5 else "proceeds" if frac <= 0.2 else "slowed"
+    words = {"blocked": "Writers were held up", "proceeds": "Writers kept committing",
+             "slowed": "Writers were partly held up"}
+    if kind == "unclear":
+        head = (f"Too few commits were due to tell: {due} during the backups of "
+                f"{F.count(len(steady), 'steady trial')}; ")
+    else:
+        head = (f"{words[kind]}: of {due} commits due during the backups ({F.count(len(steady), 'steady trial')}), "
+                f"{delayed} were delayed beyond the baseline's p99; ")
+    txt = (f"{head}longest gap of one writer "
+           f"{F.ms(max(gaps) if gaps else None)} against its schedule's {F.ms(max(floors) if floors else None)}; "
+           f"longest backup {F.secs(max(wins) if wins else None)}")
+    return kind, txt + _excluded_note(trials)
 
 
-def readers_blocked(t):
-    dur_ms = (D.get(t, "backup/duration_s", 0) or 0) * 1000
-    if not t.get("reader_count") or dur_ms < 5:
-        return None
-    return (D.get(t, "readers/during/max_ms", 0) or 0) >= 0.8 * dur_ms
+def _flow_status(kind, blocked_supports):
+    if kind == "unclear":
+        return NO_DATA
+    if kind == "slowed":
+        return PARTLY
+    return SUPPORTED if (kind == "blocked") == blocked_supports else CONTRADICTED
 
 
-def _flow_evidence(mode, ts):
-    kinds = [writer_flow(t) for t in ts]
-    inside = [k[1] for k in kinds if k[1] is not None]
-    expected = D.median([k[2] for k in kinds])
-    dur = D.median(D.values(ts, "backup/duration_s"))
-    stall = D.median(D.values(ts, "writers/max_stall_ms"))
-    base = D.median(D.values(ts, "writers/baseline/p99_ms"))
-    counts = {}
-    for k in kinds:
-        counts[k[0]] = counts.get(k[0], 0) + 1
-    txt = (f"{mode}: backup {_fmt_s(dur)}; writer commits completed inside the window "
-           f"{D.median(inside) if inside else 'n/a'} (≈{expected:.0f} expected at the baseline rate); "
-           f"longest stall {_fmt_ms(stall)} vs baseline p99 {_fmt_ms(base)}; "
-           + ", ".join(f"{n}× {k}" for k, n in counts.items()) + f" (n={len(ts)})")
-    return counts, txt
+def _readers(trials):
+    """Whether readers were held off during the backups: (True/False/None, text)."""
+    steady = [t for t in trials if t.impact_counts and t.raw.get("reader_count")]
+    due = sum(t.get("readers/during/n", 0) for t in steady)
+    done = sum(t.get("readers/during/queries", 0) for t in steady)
+    if not steady or due == 0:
+        return None, "no reader query was due during these backups"
+    return done == 0, f"readers completed {done} of {due} queries due during the backups"
 
 
 def _combine(per_mode):
-    vals = [v for v in per_mode if v != NO_DATA]
+    """One verdict from the per-mode ones; modes without an answer (or, for a
+    risk claim, where the risk was not observed) do not outvote the others."""
+    vals = [v for v in per_mode if v not in (NO_DATA, NOT_TESTED, NOT_OBSERVED)] or \
+        [v for v in per_mode if v == NOT_OBSERVED]
     if not vals:
-        return NO_DATA
-    if all(v == SUPPORTED for v in vals):
-        return SUPPORTED
-    if all(v == REFUTED for v in vals):
-        return REFUTED
-    return MIXED
+        return per_mode[0] if per_mode else NOT_TESTED
+    if all(v == vals[0] for v in vals):
+        return vals[0]
+    if set(vals) <= {SUPPORTED, PARTLY} or set(vals) <= {CONTRADICTED, PARTLY}:
+        return PARTLY if len(set(vals)) > 1 else vals[0]
+    return DEPENDS
 
 
-def _blocking_claim(trials, strategy, blocked_supports):
-    per_mode, evidence = [], []
-    for mode, ts in _by_mode(_of(trials, strategy, completed=True)).items():
-        counts, txt = _flow_evidence(mode, ts)
-        # "degraded" (writers slowed, not stopped) and a split between trials are mixed.
-        b, p = counts.get("blocked", 0), counts.get("proceeds", 0)
-        judged = len(ts) - counts.get("too short", 0)
-        if judged == 0:
-            st = NO_DATA
-        elif b > judged / 2:
-            st = SUPPORTED if blocked_supports else REFUTED
-        elif p > judged / 2:
-            st = REFUTED if blocked_supports else SUPPORTED
-        else:
-            st = MIXED
-        per_mode.append(st)
-        evidence.append(f"[{st}] {txt}")
-    return _combine(per_mode), evidence
-
-
-def _verdict_counts(ts):
+def _verdicts(trials):
     c = {}
-    for t in ts:
-        c[D.verdict(t)] = c.get(D.verdict(t), 0) + 1
+    for t in trials:
+        c[t.verdict] = c.get(t.verdict, 0) + 1
     return c
 
 
-def _vstr(c):
-    return " ".join(f"{k}={v}" for k, v in sorted(c.items())) or "none"
+# --- the claims
+def flow_claim(strategy, blocked_supports, readers_too=False):
+    def judge(results):
+        per, ev = [], []
+        for title, _, ts in _cells(results, strategy):
+            kind, txt = _flow(ts)
+            st = _flow_status(kind, blocked_supports)
+            if readers_too:
+                rb, rtxt = _readers(ts)
+                txt += f"; {rtxt}"
+                if st == SUPPORTED and rb is not True:
+                    st = PARTLY
+                    txt += (" (readers kept reading, so only the writers' part holds)" if rb is False else
+                            " (so only the writers' part could be tested)")
+            per.append(st)
+            ev.append(f"{title}: {st}. {txt}.")
+        return _combine(per), ev
+    return judge
 
 
-def claim_vacuum(trials):
-    return _blocking_claim(trials, "vacuum-into", True)
+def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
+    """Judged from verdicts: wrong_supports=True for a risk claim (a wrong snapshot
+    supports it), False for a safety claim (every snapshot OK supports it)."""
+    def judge(results):
+        per, ev = [], []
+        for title, _, ts in _cells(results, strategy, variants):
+            c = _verdicts(ts)
+            wrong = sum(c.get(k, 0) for k in WRONG)
+            torn = sum(c.get(k, 0) for k in ("CORRUPT", "INCONSISTENT"))
+            failed = c.get("FAILED", 0)
+            if wrong_supports:
+                st = SUPPORTED if torn else PARTLY if wrong else NOT_OBSERVED
+            else:
+                st = CONTRADICTED if wrong else PARTLY if failed else SUPPORTED
+            txt = f"{title}: {st}. Verdicts {F.verdict_counts(c)} over {F.count(len(ts), 'trial')}"
+            txt += _excluded_note(ts, writer_figures=False)
+            detail = next((t.get("verdict/detail") for t in ts if t.verdict in WRONG and t.get("verdict/detail")),
+                          None)
+            if detail:
+                txt += f"; for example: {detail}"
+            if wrong_supports and wrong and not torn:
+                txt += "; the copies lost committed transactions (STALE) but none was torn or corrupt"
+            if st == NOT_OBSERVED:
+                txt += "; no wrong snapshot in this run (a finite run cannot show the risk is zero)"
+            if failed:
+                reasons = sorted({t.get("backup/error") or "no reason given" for t in ts if t.verdict == "FAILED"})
+                txt += f"; {failed} backup(s) failed: {'; '.join(reasons)}"
+            if also_size:
+                big = [t for t in ts if t.status == "completed" and t.get("backup/bytes", 0) >
+                       max(t.get("db_bytes", 0), t.get("db_bytes_end", 0))]
+                done = [t for t in ts if t.status == "completed"]
+                sizes = [(t.get("backup/bytes", 0), max(t.get("db_bytes", 0), t.get("db_bytes_end", 0))) for t in done]
+                if sizes:
+                    txt += (f"; snapshot {F.mb(sizes[0][0])} from a {F.mb(sizes[0][1])} database "
+                            f"({len(big)} of {len(done)} snapshots larger than their source)")
+                if big and st == SUPPORTED:
+                    st = PARTLY
+                    txt = txt.replace(f": {SUPPORTED}.", f": {PARTLY}.", 1)
+            per.append(st)
+            ev.append(txt + ".")
+        return _combine(per), ev
+    return judge
 
 
-def claim_online_concurrent(trials):
-    st, ev = _blocking_claim(trials, "online", False)
-    for mode, ts in _by_mode(_of(trials, "online")).items():
-        rq = D.median(D.values(ts, "readers/during/queries_per_s"))
-        rb = D.median(D.values(ts, "readers/baseline/queries_per_s"))
-        if rq is not None and rb:
-            ev.append(f"{mode}: readers {rq:.0f} queries/s during vs {rb:.0f} before")
-    return st, ev
+def graceful_claim(strategy):
+    """Every backup finished and every snapshot OK, per journal mode."""
+    def judge(results):
+        per, ev = [], []
+        for title, _, ts in _cells(results, strategy):
+            c = _verdicts(ts)
+            unfinished = [t for t in ts if t.status in ("failed", "timeout")]
+            wrong = sum(c.get(k, 0) for k in WRONG)
+            st = CONTRADICTED if wrong else PARTLY if unfinished else SUPPORTED
+            restarts = [t.get("backup/restarts", 0) for t in ts if t.status == "completed"]
+            txt = (f"{title}: {st}. {len(ts) - len(unfinished)} of {len(ts)} backups finished; verdicts "
+                   f"{F.verdict_counts(c)}; restarts per backup up to {max(restarts) if restarts else 'n/a'}")
+            for t in unfinished:
+                txt += f"; repetition {t.repetition} {t.status}: {t.get('backup/error') or 'no reason given'}"
+            per.append(st)
+            ev.append(txt + ".")
+        return _combine(per), ev
+    return judge
 
 
-def claim_online_graceful(trials):
-    per_mode, ev = [], []
-    for mode, ts in _by_mode(_of(trials, "online")).items():
-        c = _verdict_counts(ts)
-        unfinished = sum(1 for t in ts if D.get(t, "backup/status") in ("failed", "timeout"))
-        ok = c.get("OK", 0)
-        st = SUPPORTED if ok == len(ts) else REFUTED if ok == 0 else MIXED
-        per_mode.append(st)
-        p99 = D.median(D.values(ts, "writers/during/p99_ms"))
-        base = D.median(D.values(ts, "writers/baseline/p99_ms"))
-        restarts = D.median(D.values(ts, "backup/restarts"))
-        ev.append(f"[{st}] {mode}: verdicts {_vstr(c)}; {unfinished} failed/timed out; restarts (median) "
-                  f"{restarts if restarts is not None else 'n/a'}; writer p99 {_fmt_ms(p99)} during vs "
-                  f"{_fmt_ms(base)} before")
-    return _combine(per_mode), ev
-
-
-def claim_exclusive_blocks(trials):
-    per_mode, ev = [], []
-    for mode, ts in _by_mode(_of(trials, "exclusive-copy", completed=True)).items():
-        counts, txt = _flow_evidence(mode, ts)
-        judged = len(ts) - counts.get("too short", 0)
-        wb = counts.get("blocked", 0) > judged / 2
-        rb = [readers_blocked(t) for t in ts]
-        rb = [x for x in rb if x is not None]
-        readers = None if not rb else sum(rb) > len(rb) / 2
-        rmax = D.median(D.values(ts, "readers/during/max_ms"))
-        if judged == 0:
-            st = NO_DATA
-        elif not wb:
-            st = REFUTED if counts.get("proceeds", 0) > judged / 2 else MIXED
-        elif readers is False:
-            st = MIXED
-        else:
-            st = SUPPORTED
-        per_mode.append(st)
-        rtxt = ("no readers measured" if readers is None else
-                f"readers {'blocked' if readers else 'kept reading'} (longest reader query {_fmt_ms(rmax)})")
-        ev.append(f"[{st}] {txt}; {rtxt}")
-    return _combine(per_mode), ev
-
-
-def _integrity_claim(trials, strategy, label):
-    ts = _of(trials, strategy)
-    if not ts:
-        return NO_DATA, []
-    ev = []
-    for mode, mts in _by_mode(ts).items():
-        details = sorted({str(D.get(t, "verdict/detail", ""))[:100] for t in mts if D.verdict(t) != "OK"} - {""})
-        ev.append(f"{mode}: verdicts {_vstr(_verdict_counts(mts))}" + (f" — e.g. {details[0]}" if details else ""))
-    c = _verdict_counts(ts)
-    bad = sum(c.get(k, 0) for k in BAD)
-    stale = c.get("STALE", 0)
-    if bad:
-        st = SUPPORTED
-    elif stale:
-        st = MIXED
-        ev.append(f"no {label} snapshot was corrupt or inconsistent, but {stale} lost committed transactions (STALE)")
-    elif c.get("OK", 0):
-        st = REFUTED
-        ev.append(f"all {c['OK']} {label} snapshots were consistent and fresh in this run "
-                  "(absence in a finite run is not proof the risk is zero)")
-    else:
-        st = NO_DATA
-    return st, ev
-
-
-def claim_raw_copy(trials):
-    return _integrity_claim(trials, "raw-copy", "raw-copy")
-
-
-def claim_fs_snapshot(trials):
-    return _integrity_claim(trials, "fs-snapshot", "crash-consistent")
-
-
-def claim_exclusive_efficiency(trials):
-    largest = max((t.get("db_mb", 0) for t in trials), default=0)
-    ev, per_mode = [], []
-    ex = [t for t in _of(trials, "exclusive-copy", completed=True) if t.get("db_mb", 0) == largest]
-    on = [t for t in _of(trials, "online", completed=True) if t.get("db_mb", 0) == largest]
-    exm, onm = _by_mode(ex), _by_mode(on)
-    for key in exm:
-        mode = key.split(" · ")[0]  # a variant of exclusive-copy is compared with plain online
-        if mode not in onm:
+def efficiency_claim(results):
+    """exclusive-copy vs online backup time on the largest database (summary rows)."""
+    largest = max(r.db_mb for r in results.rows)
+    per, ev = [], []
+    ex_labels, on_labels = _labels(results, "exclusive-copy", False), _labels(results, "online", False)
+    for mode in results.modes:
+        ex = [r for r in results.rows_of(mode) if r.label in ex_labels[:1] and r.db_mb == largest]
+        on = [r for r in results.rows_of(mode) if r.label in on_labels[:1] and r.db_mb == largest]
+        if not ex or not on or ex[0].median("backup_duration_s") is None or on[0].median("backup_duration_s") is None:
             continue
-        de, do = D.median(D.values(exm[key], "backup/duration_s")), D.median(D.values(onm[mode], "backup/duration_s"))
-        se, so = (D.median(D.values(exm[key], "writers/max_stall_ms")),
-                  D.median(D.values(onm[mode], "writers/max_stall_ms")))
-        if not de or not do:
-            continue
-        ratio = de / do
-        st = SUPPORTED if ratio > 1.1 else REFUTED if ratio < 0.9 else MIXED
-        per_mode.append(st)
-        ev.append(f"[{st}] {key}, {largest} MB: exclusive-copy {_fmt_s(de)} vs online {_fmt_s(do)} "
-                  f"({ratio:.2f}×); longest writer stall {_fmt_ms(se)} vs {_fmt_ms(so)}")
-    if per_mode and largest < 256:
-        ev.append(f"the largest database measured is {largest} MB; run the scaling preset for 'large'")
-    return _combine(per_mode), ev
+        de, do = ex[0].figure("backup_duration_s"), on[0].figure("backup_duration_s")
+        ratio = de["median"] / do["median"]
+        st = SUPPORTED if ratio > 1.1 else CONTRADICTED if ratio < 0.9 else PARTLY
+        if largest < 100:
+            st = NOT_TESTED
+        per.append(st)
+        ev.append(f"{mode} mode, {largest} MB: {st}. exclusive-copy took {F.spread(de, F.secs)}, online "
+                  f"{F.spread(do, F.secs)} (ratio {ratio:.2f}); longest gap of one writer "
+                  f"{F.ms(ex[0].median('max_writer_gap_ms'))} vs {F.ms(on[0].median('max_writer_gap_ms'))}.")
+    if per and largest < 100:
+        ev.append(f"The largest database here is {largest} MB, not a large one: the ratios above show the "
+                  "direction at this size only (the scaling preset measures large databases).")
+    return _combine(per) if per else NOT_TESTED, ev
 
 
-def claim_cli_backup(trials):
-    per_mode, ev = [], []
-    on = _by_mode(_of(trials, "online"))
-    for key, ts in _by_mode(_of(trials, "cli-backup")).items():
-        mode = key.split(" · ")[0]
+def cli_claim(results):
+    """cli-backup (the sqlite3 shell's .backup) against online: as safe (no wrong
+    snapshot where online had none); failures and speed show how it drives the API."""
+    per, ev = [], []
+    on = {mode: ts for _, mode, ts in _cells(results, "online")}
+    for title, mode, ts in _cells(results, "cli-backup"):
         if mode not in on:
             continue
-        kc = _flow_evidence(mode, ts)[0]
-        ko = _flow_evidence(mode, on[mode])[0]
-        same_flow = max(kc, key=kc.get) == max(ko, key=ko.get)
-        all_ok = _verdict_counts(ts).get("OK", 0) == len(ts)
-        st = SUPPORTED if same_flow and all_ok else MIXED
-        per_mode.append(st)
-        ev.append(f"[{st}] {key}: cli-backup verdicts {_vstr(_verdict_counts(ts))}, writers "
-                  f"{max(kc, key=kc.get)}, {_fmt_s(D.median(D.values(ts, 'backup/duration_s')))}; online writers "
-                  f"{max(ko, key=ko.get)}, {_fmt_s(D.median(D.values(on[mode], 'backup/duration_s')))}")
-    return _combine(per_mode), ev
+        cc, co = _verdicts(ts), _verdicts(on[mode])
+        wrong_c = sum(cc.get(k, 0) for k in WRONG)
+        wrong_o = sum(co.get(k, 0) for k in WRONG)
+        unfinished = [t for t in ts if t.status in ("failed", "timeout")]
+        unfinished_o = [t for t in on[mode] if t.status in ("failed", "timeout")]
+        st = CONTRADICTED if wrong_c and not wrong_o else PARTLY if len(unfinished) > len(unfinished_o) \
+            else SUPPORTED
+        dc = [t.get("backup/duration_s") for t in ts if t.status == "completed"]
+        do = [t.get("backup/duration_s") for t in on[mode] if t.status == "completed"]
+        txt = (f"{title}: {st}. cli-backup verdicts {F.verdict_counts(cc)}, online {F.verdict_counts(co)}; "
+               f"longest completed backup {F.secs(max(dc) if dc else None)} against "
+               f"{F.secs(max(do) if do else None)}")
+        if unfinished:
+            txt += "; " + "; ".join(f"repetition {t.repetition} {t.status}: {t.get('backup/error') or 'no reason'}"
+                                    for t in unfinished)
+            txt += (" (the shell copies 100 pages per step, and a commit by another connection restarts the "
+                    "copy, so under steady writes it may not finish)")
+        ev.append(txt + ".")
+        per.append(st)
+    return _combine(per) if per else NOT_TESTED, ev
 
 
 CLAIMS = [
-    ("VACUUM INTO", "it requires an exclusive lock on the database during execution, which may block other writers",
-     "writers blocked during the backup window", claim_vacuum),
-    ("Online Backup API", "it does not require exclusive access to the database, allowing other connections to "
-     "read and write during the backup process", "writers (and readers) keep committing during the backup",
-     claim_online_concurrent),
-    ("Online Backup API", "it also handles edge cases like WAL mode databases and concurrent writes gracefully",
-     "every snapshot OK and every backup finished, per journal mode", claim_online_graceful),
-    ("exclusive transaction + file copy", "ensures no other writes occur during the copy but blocks all other "
-     "connections until the transaction completes", "writers and readers blocked during the copy",
-     claim_exclusive_blocks),
-    ("raw file copy", "traditional file-copy methods (e.g. cp) risk capturing an inconsistent database state if any "
-     "connection is actively writing", "a raw copy is CORRUPT or INCONSISTENT", claim_raw_copy),
-    ("exclusive transaction + file copy", "it is less efficient than the Online Backup API for large databases",
-     "exclusive-copy slower than online (>10%) on the largest database", claim_exclusive_efficiency),
-    ("crash-consistent snapshot", "crash-consistent methods (volume shadow copy, LVM snapshots) ... do not guarantee "
-     "SQLite-level transactional integrity", "an fs-snapshot image is CORRUPT or INCONSISTENT", claim_fs_snapshot),
-    ("sqlite3 .backup", "tools like the sqlite3 .backup command ... often wrap the Online Backup API",
-     "cli-backup behaves like online (writers, verdicts)", claim_cli_backup),
+    {"method": "Online Backup API", "strategy": "online",
+     "quote": "It does not require exclusive access to the database, allowing other connections to read and "
+              "write during the backup process.",
+     "test": "Writers keep committing while an online backup runs: hardly any commit due during it (at most 20%) "
+             "is delayed beyond the baseline's p99.",
+     "judge": flow_claim("online", blocked_supports=False)},
+    {"method": "Online Backup API", "strategy": "online",
+     "quote": "The API operates at the page level, ensuring that the backup reflects a consistent snapshot of the "
+              "database, even as modifications occur.",
+     "test": "Every online snapshot is OK (intact, consistent and fresh).",
+     "judge": snapshot_claim("online", wrong_supports=False)},
+    {"method": "Online Backup API", "strategy": "online",
+     "quote": "It also handles edge cases like WAL mode databases and concurrent writes gracefully.",
+     "test": "In each journal mode, under concurrent writers, every online backup finishes and is OK.",
+     "judge": graceful_claim("online")},
+    {"method": "VACUUM INTO", "strategy": "vacuum-into",
+     "quote": "This command eliminates fragmented data, reduces file size, and ensures the backup is a "
+              "transactionally consistent snapshot.",
+     "test": "Every VACUUM INTO snapshot is OK and no larger than its source.",
+     "judge": snapshot_claim("vacuum-into", wrong_supports=False, also_size=True)},
+    {"method": "VACUUM INTO", "strategy": "vacuum-into",
+     "quote": "However, it requires an exclusive lock on the database during execution, which may block other "
+              "writers.",
+     "test": "Writers are held up while VACUUM INTO runs: most commits due during it (at least half) are delayed "
+             "beyond the baseline's p99 (what the writers experienced was measured, not which lock was taken).",
+     "judge": flow_claim("vacuum-into", blocked_supports=True)},
+    {"method": "Exclusive transaction and file copy", "strategy": "exclusive-copy",
+     "quote": "This method ensures no other writes occur during the copy but blocks all other connections until "
+              "the transaction completes.",
+     "test": "Writers and readers are held up while the copy runs: most commits due during it are delayed beyond "
+             "the baseline's p99, and readers complete no query.",
+     "judge": flow_claim("exclusive-copy", blocked_supports=True, readers_too=True)},
+    {"method": "Exclusive transaction and file copy", "strategy": "exclusive-copy",
+     "quote": "It is less efficient than the Online Backup API for large databases but provides a simple "
+              "fallback.",
+     "test": "On the largest database measured, exclusive-copy takes more than 10% longer than online.",
+     "judge": efficiency_claim},
+    {"method": "Plain file copy", "strategy": "raw-copy",
+     "quote": "Traditional file-copy methods (e.g., cp on Unix, CopyFile on Windows) risk capturing an "
+              "inconsistent database state if any connection is actively writing to the file.",
+     "test": "A plain copy taken while writers run (raw-copy, the unsafe control) gives snapshots that are not "
+             "OK: torn (CORRUPT or INCONSISTENT) supports the claim fully, lost commits (STALE) partly.",
+     "judge": snapshot_claim("raw-copy", wrong_supports=True, variants=True)},
+    {"method": "sqlite3 .backup", "strategy": "cli-backup",
+     "quote": "Tools like sqlite3 .backup command or third-party utilities (e.g., sqlitebrowser, DB Browser for "
+              "SQLite) often wrap the Online Backup API.",
+     "test": "The sqlite3 shell's .backup is as safe as the online backup (no wrong snapshot where online had "
+             "none); backups it could not finish count against it partly.",
+     "judge": cli_claim},
+    {"method": "Crash-consistent snapshot", "strategy": "fs-snapshot",
+     "quote": "For system-level backups, crash-consistent methods (e.g., volume shadow copy on Windows, LVM "
+              "snapshots on Linux) can capture the database file in a stable state. These methods rely on the "
+              "filesystem’s ability to freeze I/O momentarily, but they do not guarantee SQLite-level "
+              "transactional integrity.",
+     "test": "A crash-consistent image (fs-snapshot: every process holding the database frozen while its files "
+             "are copied; btrfs-snapshot: a real volume snapshot), opened with SQLite's recovery, is not OK.",
+     "judge": None},
 ]
 
 
-def judge_claims(trials):
-    out = []
-    for subject, quote, test, fn in CLAIMS:
-        st, ev = fn(trials)
-        if not ev:
-            strategy = {"VACUUM INTO": "vacuum-into", "crash-consistent snapshot": "fs-snapshot",
-                        "raw file copy": "raw-copy", "sqlite3 .backup": "cli-backup"}.get(subject)
-            present = any(t.get("strategy") in (strategy, "exclusive-copy", "online") for t in trials) \
-                if strategy is None else any(t.get("strategy") == strategy for t in trials)
-            ev = ["trials ran, but none completed a backup that can answer this (see the verdict matrix)"
-                  if present else "no trials of this strategy in the run"]
-        out.append({"subject": subject, "quote": quote, "test": test, "status": st, "evidence": ev})
-    return out
+def _crash_consistent(results):
+    per, ev = [], []
+    for strategy in ("fs-snapshot", "btrfs-snapshot"):
+        st, e = snapshot_claim(strategy, wrong_supports=True)(results)
+        if e:
+            per.append(st)
+            ev += [f"{strategy}, {x}" for x in e]
+    return _combine(per) if per else NOT_TESTED, ev
 
 
-def recommend(trials):
-    """Per journal mode: among labels whose every snapshot was OK (and that are
-    expected to be safe), the one with the lowest writer p99 during the backup
-    (longest stall breaks ties), with the trade-offs."""
+CLAIMS[-1]["judge"] = _crash_consistent
+
+
+def judge_claims(results):
+    """[{method, quote, test, status, evidence[]}] in the article's order."""
     out = []
-    for mode in D.modes(trials):
-        cands, excluded = [], []
-        for (m, lab), ts in D.groups(trials).items():
-            if m != mode:
-                continue
-            if any(D.harness_failed(t) for t in ts):
-                excluded.append((lab, f"{sum(map(D.harness_failed, ts))} trial(s) failed in the harness"))
-                continue
-            run = [t for t in ts if not D.skipped(t)]
-            if not run:
-                excluded.append((lab, "skipped: " + str(D.get(ts[0], "backup/error", "") or "does not apply")))
-                continue
-            c = _verdict_counts(run)
-            if c.get("OK", 0) != len(run):
-                excluded.append((lab, f"not always OK ({_vstr(c)})"))
-                continue
-            if any(t.get("expected_safe") is False for t in run):
-                excluded.append((lab, f"all {len(run)} snapshots OK, but not a safe method by design"))
-                continue
-            cands.append({
-                "label": lab, "n": len(run),
-                "p99": D.median(D.values(run, "writers/during/p99_ms")),
-                "p99_range": (min(D.values(run, "writers/during/p99_ms"), default=None),
-                              max(D.values(run, "writers/during/p99_ms"), default=None)),
-                "base_p99": D.median(D.values(run, "writers/baseline/p99_ms")),
-                "stall": D.median(D.values(run, "writers/max_stall_ms")),
-                "duration": D.median(D.values(run, "backup/duration_s")),
-                "mbps": D.median(D.values(run, "backup/mb_per_s")),
-                "wal_mb": (D.median(D.values(run, "wal_peak_bytes")) or 0) / 1e6,
-            })
-        cands.sort(key=lambda c: (c["p99"] if c["p99"] is not None else 1e18, c["stall"] or 0))
-        tradeoffs = []
-        if cands:
-            best = cands[0]
-            # Repetitions whose ranges overlap do not rank the candidates: say so.
-            close = [c["label"] for c in cands[1:] if None not in c["p99_range"] + best["p99_range"]
-                     and c["p99_range"][0] <= best["p99_range"][1]]
-            if close:
-                tradeoffs.append(f"its p99 range over repetitions overlaps that of {', '.join(close)}: "
-                                 "these are not clearly ranked by this run")
-            fastest = min(cands, key=lambda c: c["duration"] or 1e18)
-            smallest = min(cands, key=lambda c: c["wal_mb"])
-            if fastest is not best:
-                tradeoffs.append(f"{fastest['label']} finishes fastest ({_fmt_s(fastest['duration'])} vs "
-                                 f"{_fmt_s(best['duration'])}) at a writer p99 of {_fmt_ms(fastest['p99'])} "
-                                 f"and a longest stall of {_fmt_ms(fastest['stall'])}")
-            else:
-                tradeoffs.append(f"{best['label']} is also the fastest safe backup ({_fmt_s(best['duration'])})")
-            if smallest is not best and best["wal_mb"] > smallest["wal_mb"] * 1.2 + 0.1:
-                tradeoffs.append(f"{best['label']} lets the WAL grow to {best['wal_mb']:.1f} MB during the backup "
-                                 f"({smallest['label']}: {smallest['wal_mb']:.1f} MB)")
-            elif best["wal_mb"] > 0:
-                tradeoffs.append(f"WAL peak during the backup {best['wal_mb']:.1f} MB, no more than the others")
-        out.append({"mode": mode, "candidates": cands, "excluded": excluded, "tradeoffs": tradeoffs})
+    for c in CLAIMS:
+        status, evidence = c["judge"](results)
+        if not evidence:
+            ran = any(t.strategy == c["strategy"] and not t.skipped for t in results.trials)
+            status = NOT_TESTED
+            evidence = ["Trials of this strategy ran, but none could answer this."] if ran else \
+                [f"No trials of {c['strategy']} ran in this run."]
+        out.append({"method": c["method"], "quote": c["quote"], "test": c["test"], "status": status,
+                    "evidence": evidence, "strategy": c["strategy"]})
     return out

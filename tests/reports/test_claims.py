@@ -1,0 +1,139 @@
+"""The seed article's claims judged on the checked-in fixture: each claim's
+verdict (and each journal mode's) is what the fixture supports, so a change
+that flips one fails here; and the rules behind them, on edited copies."""
+import os
+import unittest
+
+import support
+import claims as C
+from support import Changed, fixture
+
+# What the fixture (a quick run, 24 MB, 2 repetitions) supports, per claim:
+# (overall, {evidence title: verdict}).
+EXPECTED = [
+    (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.NO_DATA}),          # online: writers proceed
+    (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # online: consistent
+    (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # online: graceful
+    (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # vacuum: consistent, smaller
+    (C.DEPENDS, {"wal mode": C.CONTRADICTED, "delete mode": C.SUPPORTED}),       # vacuum: blocks writers
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.NO_DATA}),                # exclusive: blocks all
+    (C.NOT_TESTED, {"wal mode, 24 MB": C.NOT_TESTED, "delete mode, 24 MB": C.NOT_TESTED}),  # efficiency
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.NOT_OBSERVED}),           # raw copy: risky
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.SUPPORTED}),              # sqlite3 .backup
+    (C.NOT_OBSERVED, {"fs-snapshot, wal mode": C.NOT_OBSERVED,
+                      "fs-snapshot, delete mode": C.NOT_OBSERVED}),              # crash-consistent
+]
+
+
+def per_mode(claim):
+    """{title: verdict} read from the evidence lines ("wal mode: supported. ...")."""
+    out = {}
+    for e in claim["evidence"]:
+        title, sep, rest = e.partition(": ")
+        for st in (C.SUPPORTED, C.CONTRADICTED, C.PARTLY, C.DEPENDS, C.NOT_OBSERVED, C.NO_DATA, C.NOT_TESTED):
+            if sep and rest.startswith(st + "."):
+                out[title] = st
+    return out
+
+
+def judged(results):
+    return C.judge_claims(results)
+
+
+class ClaimsOnTheFixture(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.claims = judged(fixture())
+
+    def test_every_claim_has_the_verdict_the_fixture_supports(self):
+        self.assertEqual(len(self.claims), len(EXPECTED))
+        for c, (overall, modes) in zip(self.claims, EXPECTED):
+            with self.subTest(quote=c["quote"][:50]):
+                self.assertEqual(c["status"], overall, c["evidence"])
+                self.assertEqual(per_mode(c), modes, c["evidence"])
+
+    def test_the_article_is_named_and_quoted_in_full(self):
+        self.assertEqual(C.ARTICLE, "SQLite Backup: Safely Closing Connections & Handling Open Handles")
+        for c in self.claims:
+            self.assertTrue(c["quote"][0].isupper() and c["quote"].endswith("."), c["quote"])
+
+    def test_each_quote_is_word_for_word_in_the_article(self):
+        path = os.path.join(support.ROOT, "..", "shared", "reference", "seed-article.txt")
+        if not os.path.isfile(path):
+            self.skipTest("../shared/reference/seed-article.txt is absent (a fresh clone)")
+        with open(path, encoding="utf-8") as f:
+            article = " ".join(f.read().split())
+        for c in self.claims:
+            self.assertIn(c["quote"], article)
+
+    def test_evidence_is_complete_sentences_without_internal_tags(self):
+        for c in self.claims:
+            for e in c["evidence"]:
+                self.assertTrue(e.endswith("."), e)
+                self.assertNotIn("[", e)  # no "[supported]"-style tags
+                self.assertNotIn("_", e.split(":")[0])  # no field names as titles
+
+
+def _set(raw, mode, label, fn):
+    n = 0
+    for t in raw["trials"]:
+        if t["mode"] == mode and t["label"] == label:
+            fn(t)
+            n += 1
+    assert n, (mode, label)
+
+
+class ClaimRules(unittest.TestCase):
+    def test_writers_held_up_during_online_contradicts_the_first_claim(self):
+        def hold(t):
+            t["writers"]["delayed_commits"] = t["writers"]["during"]["n"]
+        with Changed(lambda raw: _set(raw, "wal", "online", hold)) as r:
+            c = judged(r)[0]
+        self.assertEqual(per_mode(c)["wal mode"], C.CONTRADICTED)
+        self.assertEqual(c["status"], C.CONTRADICTED)
+
+    def test_unsteady_trials_are_left_out_and_counted(self):
+        def unsteady(t):
+            t["load"]["steady"] = False
+            t["load"]["reason"] = "writer 0 behind schedule"
+        with Changed(lambda raw: _set(raw, "wal", "online", unsteady)) as r:
+            c = judged(r)[0]
+        self.assertEqual(per_mode(c)["wal mode"], C.NO_DATA)
+        self.assertIn("2 unsteady trials left out", c["evidence"][0])
+
+    def test_a_torn_raw_copy_fully_supports_the_risk_claim(self):
+        def corrupt(t):
+            t["verdict"]["status"] = "CORRUPT"
+            t["verdict"]["detail"] = "integrity_check: page 3 is never used"
+        with Changed(lambda raw: _set(raw, "wal", "raw-copy", corrupt)) as r:
+            c = judged(r)[7]
+        self.assertEqual(per_mode(c)["wal mode"], C.SUPPORTED)
+        self.assertEqual(c["status"], C.SUPPORTED)
+        self.assertIn("page 3 is never used", c["evidence"][0])
+
+    def test_a_wrong_cli_backup_snapshot_contradicts_the_wrapper_claim(self):
+        def stale(t):
+            t["verdict"]["status"] = "STALE"
+        with Changed(lambda raw: _set(raw, "delete", "cli-backup", stale)) as r:
+            c = judged(r)[8]
+        self.assertEqual(per_mode(c)["delete mode"], C.CONTRADICTED)
+
+    def test_vacuum_that_never_holds_writers_contradicts_the_lock_claim(self):
+        def free(t):
+            t["writers"]["delayed_commits"] = 0
+        with Changed(lambda raw: _set(raw, "delete", "vacuum-into", free)) as r:
+            c = judged(r)[4]
+        self.assertEqual(c["status"], C.CONTRADICTED)
+
+    def test_a_strategy_missing_from_the_run_is_not_tested(self):
+        def drop(raw):
+            raw["trials"] = [t for t in raw["trials"] if t["strategy"] != "vacuum-into"]
+            raw["summary"] = [r for r in raw["summary"] if r["strategy"] != "vacuum-into"]
+        with Changed(drop) as r:
+            c = judged(r)[4]
+        self.assertEqual(c["status"], C.NOT_TESTED)
+        self.assertEqual(c["evidence"], ["No trials of vacuum-into ran in this run."])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,87 @@
+"""report.html on the fixture: the answer first, a table of contents, plain
+words, complete evidence, links to the raw files, expected results marked as
+expected, and the files written beside it."""
+import html
+import os
+import re
+import shutil
+import tempfile
+import unittest
+
+import support
+import claims as C
+import report
+
+
+def visible_text(page):
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"src='data:[^']*'", "", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+class Page(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.mkdtemp(prefix="bb-page-test-")
+        cls.results = support.fixture()
+        path = report.write(cls.results, cls.out)
+        with open(path) as f:
+            cls.page = f.read()
+        cls.text = visible_text(cls.page)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def test_the_answer_comes_first_then_the_charts_then_the_claims(self):
+        order = [self.page.find(f"id={x}") for x in ("answer", "summary", "charts", "claims", "details", "files")]
+        self.assertTrue(all(i > 0 for i in order), order)
+        self.assertEqual(order, sorted(order))
+        self.assertLess(self.page.find("<nav>"), order[0])
+
+    def test_every_contents_link_has_a_target(self):
+        nav = self.page[self.page.find("<nav>"):self.page.find("</nav>")]
+        targets = re.findall(r"href='#([^']+)'", nav)
+        self.assertGreater(len(targets), 10)
+        for t in targets:
+            self.assertRegex(self.page, rf"id=['\"]?{re.escape(t)}['\" >]")
+
+    def test_viewport_meta_and_links_to_the_raw_files(self):
+        self.assertIn("<meta name=viewport content='width=device-width, initial-scale=1'>", self.page)
+        rel = os.path.relpath(support.FIXTURE, self.out)
+        for name in ("results.json", "trials.csv"):
+            self.assertIn(f"href='{os.path.join(rel, name)}'", self.page)
+        self.assertIn("href='summary.md'", self.page)
+        self.assertTrue(os.path.isfile(os.path.join(self.out, "summary.md")))
+
+    def test_the_article_is_named_and_every_claim_and_evidence_is_complete(self):
+        self.assertIn(C.ARTICLE, self.text)
+        for c in C.judge_claims(self.results):
+            self.assertIn(" ".join(c["quote"].split()), " ".join(self.text.split()))
+            for e in c["evidence"]:
+                self.assertIn(" ".join(e.split()), " ".join(self.text.split()))
+
+    def test_plain_words_not_internal_tags(self):
+        for tag in ("[supported]", "[refuted]", "max_stall_ms", "max_writer_gap_ms", "delayed_commits", "p99_ms",
+                    "impact_counts", "harness_error", "too short", "1× proceeds", "no data"):
+            self.assertNotIn(tag, self.text)
+
+    def test_expected_results_are_marked_expected_and_failures_give_reasons(self):
+        self.assertIn("<li class=expected>expected: not safe in wal mode", self.page)
+        self.assertIn("not run here: WAL mode only", self.text)
+        self.assertIn("timed out: no snapshot within the 5 s time limit", self.text)
+        self.assertNotIn("class=alarm", self.page)  # nothing in the fixture is an alarm
+
+    def test_fs_snapshot_is_marked_not_representative(self):
+        self.assertIn("its writer impact is not representative", self.text)
+        self.assertIn("fs-snapshot is never recommended", self.text)
+
+    def test_chart_images_are_embedded_with_their_display_size(self):
+        imgs = re.findall(r"<img alt='[^']*' width=(\d+) height=(\d+) src='data:image/png;base64,", self.page)
+        self.assertEqual(len(imgs), 6)
+        for w, _ in imgs:
+            self.assertLessEqual(int(w), 950)  # about 900 px: text stays readable in a 900 px window
+
+
+if __name__ == "__main__":
+    unittest.main()
