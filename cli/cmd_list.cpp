@@ -28,7 +28,7 @@ int list(const std::string& what) {
   } else if (what == "presets") {
     for (auto& n : preset_names()) {
       Scenario s = load_preset(n);
-      fmt::print("{:<10} {}\n", n, s.description);
+      fmt::print("{:<12} {}\n", n, s.description);
     }
   } else if (what == "options") {
     for (auto& o : scenario_options()) fmt::print("{:<20} {} (default: {})\n", o.key, o.help, o.default_text);

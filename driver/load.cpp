@@ -127,12 +127,24 @@ void Load::sample_sizes(int64_t now, WalWatch* wal) {
   }
 }
 
+void Load::sample_memory(int64_t now) {
+  if (now - last_memory_ < (extra_.empty() ? 100'000'000 : 10'000'000)) return;
+  last_memory_ = now;
+  if (auto m = memory_of(getpid())) mem_driver.add(*m);
+  for (int i = 0; i < int(workers_.size()); ++i)
+    if (workers_[i] > 0)
+      if (auto m = memory_of(workers_[i])) (i < spec_.writers ? mem_writers : mem_readers).add(*m);
+  for (pid_t p : extra_)
+    if (auto m = memory_of(p)) mem_backup.add(*m);
+}
+
 std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal) {
   int64_t last_progress = 0;
   const int64_t began = now_ns();
   while (true) {
     const int64_t now = now_ns();
     sample_sizes(now, wal);
+    sample_memory(now);
     if (g_interrupted) throw Interrupted();
     check_workers();
     if (watch > 0)

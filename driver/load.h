@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/proc_memory.h"
 #include "core/process.h"
 #include "core/samples.h"
 #include "core/shared_state.h"
@@ -91,12 +92,17 @@ class Load {
   std::vector<Sample> writer_samples, reader_samples;
   int64_t behind = 0, max_lag_ns = 0;
   std::vector<SizeSample> sizes;  // decimated: at most kMaxSizes, evenly spread
+  // Peak memory per kind of process, sampled while the load runs (every 10 ms
+  // while a backup runs, else every 100 ms): anonymous and file-backed resident
+  // memory apart, since a process that maps the database shows its pages as RSS.
+  MemoryPeak mem_driver, mem_writers, mem_readers, mem_backup;
 
   static constexpr size_t kMaxSizes = 4096;
 
  private:
   void check_workers();
   void sample_sizes(int64_t now, WalWatch* wal);
+  void sample_memory(int64_t now);
   std::string samples_path(int i) const;
   std::string worker_name(int i) const;
 
@@ -104,7 +110,7 @@ class Load {
   ShmSegment seg_;
   std::vector<pid_t> workers_, extra_;
   int64_t t0_ = 0;
-  int64_t size_every_ns_ = 5'000'000, last_size_ = 0;
+  int64_t size_every_ns_ = 5'000'000, last_size_ = 0, last_memory_ = 0;
   bool stopped_ = false;
 };
 

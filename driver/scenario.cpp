@@ -218,8 +218,24 @@ const std::vector<Option>& table() {
       {{"warmup_s", "seconds of load before measuring", "0.5"}, dbl_opt(&Scenario::warmup_s, 0, kMaxSeconds)},
       {{"baseline_s", "seconds of the baseline window (no backup)", "2"},
        dbl_opt(&Scenario::baseline_s, 0.1, kMaxSeconds)},
-      {{"backup_timeout_s", "time limit for the backup; past it the backup is killed (timeout)", "30"},
-       dbl_opt(&Scenario::backup_timeout_s, 0.1, kMaxSeconds)},
+      {{"backup_timeout_s",
+        "time limit for each backup, past it the backup is killed (timeout); 'auto' = 30 x a plain durable copy of "
+        "the database on this machine, at least 10 s",
+        "auto"},
+       [](Scenario& s, const Values& v) {
+         if (one("backup_timeout_s", v) == "auto") s.backup_timeout_s = 0;
+         else s.backup_timeout_s = to_double("backup_timeout_s", v[0], 0.1, kMaxSeconds);
+       }},
+      {{"integrity_check",
+        "how snapshots are checked: full (PRAGMA integrity_check), quick (quick_check: no index cross-checks), or "
+        "auto (quick above 1 GB)",
+        "auto"},
+       [](Scenario& s, const Values& v) {
+         auto x = one("integrity_check", v);
+         if (x != "auto" && x != "full" && x != "quick")
+           throw UsageError(fmt::format("integrity_check: '{}' is not auto, full or quick", x));
+         s.integrity_check = x;
+       }},
       {{"cooldown_s", "seconds of load after the (last) backup", "0.5"}, dbl_opt(&Scenario::cooldown_s, 0, kMaxSeconds)},
       {{"backups", "backups per trial, one every backup_interval_s while the load continues (a soak)", "1"},
        int_opt(&Scenario::backups, 1, 10'000)},
@@ -424,7 +440,8 @@ nlohmann::json to_json(const Scenario& s) {
           {"template_cache", s.template_cache},
           {"warmup_s", s.warmup_s},
           {"baseline_s", s.baseline_s},
-          {"backup_timeout_s", s.backup_timeout_s},
+          {"backup_timeout_s", s.backup_timeout_s > 0 ? nlohmann::json(s.backup_timeout_s) : nlohmann::json("auto")},
+          {"integrity_check", s.integrity_check},
           {"cooldown_s", s.cooldown_s},
           {"backups", s.backups},
           {"backup_interval_s", s.backup_interval_s}};

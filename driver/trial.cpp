@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/holders.h"
 #include "driver/templates.h"
+#include "driver/time_limit.h"
 #include "driver/builds.h"
 #include "driver/place.h"
 #include "driver/series.h"
@@ -101,8 +102,9 @@ void compute_figures(TrialResult& t, const Load& load) {
 
 // Validates with another build's binary (`validate`), reading its JSON verdict.
 Verdict validate_with(const std::string& exe, const std::string& snapshot, const std::string& workload,
-                      const FreshnessBounds& bounds) {
+                      const FreshnessBounds& bounds, bool quick) {
   std::vector<std::string> args{"validate", "--workload", workload};
+  if (quick) args.push_back("--quick");
   if (bounds.min) args.insert(args.end(), {"--committed-min", std::to_string(*bounds.min)});
   if (bounds.max) args.insert(args.end(), {"--committed-max", std::to_string(*bounds.max)});
   args.push_back(snapshot);
@@ -136,7 +138,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.rate = env.writer_rate;
   t.reader_rate = s.reader_rate;
   t.reader_shape = s.reader_shape;
-  t.time_limit_s = s.backup_timeout_s;
+  t.time_limit_s = s.backup_timeout_s;  // "auto" (0) is settled once the database exists
   // Paths inside results.json are relative to the run folder, so it can move.
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
@@ -185,6 +187,13 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.database = {{"from_cache", made.from_cache}, {"populate_s", made.populate_s}, {"copy_s", made.copy_s},
                 {"method", made.method}};
   t.db_bytes = file_size_or_zero(db);
+  if (t.time_limit_s <= 0) {
+    const double speed = copy_speed_mb_s(c.filesystem, db, place.dest_dir);
+    t.time_limit_s = auto_time_limit_s(t.db_bytes, speed);
+    t.database["copy_speed_mb_s"] = speed;
+  }
+  // Multi-GB snapshots get quick_check (no index cross-checks) unless asked otherwise.
+  const bool quick = s.integrity_check == "quick" || (s.integrity_check == "auto" && c.db_mb > kQuickCheckAboveMb);
 
   LoadSpec spec{build.exe, db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
                 c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
@@ -221,8 +230,8 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     WalWatch wal;
     const std::string what = fmt::format("backup {}{} (time limit {:g}s)", info->name,
                                          s.backups > 1 ? fmt::format(" {}/{}", k + 1, s.backups) : "",
-                                         s.backup_timeout_s);
-    auto ex = load.watch_until(spawned + s_to_ns(s.backup_timeout_s), bpid, what, &wal);
+                                         t.time_limit_s);
+    auto ex = load.watch_until(spawned + s_to_ns(t.time_limit_s), bpid, what, &wal);
     ended = now_ns();
     const bool timed_out = !ex;
     if (timed_out) {
@@ -265,8 +274,8 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     if (b.backup.completed()) {
       // The cell's own SQLite judges its snapshot; a private copy for recovery,
       // if one is needed, goes beside the trial.
-      b.verdict = build.self ? validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(false, dir))
-                             : validate_with(build.exe, b.snapshot_file, s.workload, bounds);
+      b.verdict = build.self ? validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(quick, dir))
+                             : validate_with(build.exe, b.snapshot_file, s.workload, bounds, quick);
     } else if (b.backup.status == BackupStatus::kSkipped) {
       b.verdict = no_snapshot("SKIPPED", b.backup.error, checks);
     } else {
@@ -276,6 +285,10 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);
   }
   if (!env.keep_snapshots) remove_db_files(snapshot);
+  // The driver validated in-process: its peak includes the validator's.
+  if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
+  t.memory = {{"driver", load.mem_driver}, {"writers", load.mem_writers}, {"readers", load.mem_readers},
+              {"backup", load.mem_backup}};
   std::vector<Window> impacts, snapshots;
   for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
   write_series(dir + "/series.json", t.t0_ns, load.writer_samples, load.reader_samples, load.sizes,

@@ -110,6 +110,7 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"wal_at_backup_start_bytes", first["wal_at_backup_start_bytes"]},
        {"wal_growth_bytes", first["wal_growth_bytes"]},
        {"holders", t.holders},
+       {"memory", t.memory},
        {"verdict", first["verdict"]},
        {"backups", backups},
        {"series", t.series.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.series)},
