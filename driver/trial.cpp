@@ -153,7 +153,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.backup.mode = c.mode;
     b.backup.status = BackupStatus::kSkipped;
     b.backup.error = why;
-    b.verdict = no_snapshot("SKIPPED", why, checks);
+    b.verdict = no_snapshot(VerdictStatus::kSkipped, why, checks);
     return t;
   };
   if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
@@ -277,9 +277,9 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
       b.verdict = build.self ? validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(quick, dir))
                              : validate_with(build.exe, b.snapshot_file, s.workload, bounds, quick);
     } else if (b.backup.status == BackupStatus::kSkipped) {
-      b.verdict = no_snapshot("SKIPPED", b.backup.error, checks);
+      b.verdict = no_snapshot(VerdictStatus::kSkipped, b.backup.error, checks);
     } else {
-      b.verdict = no_snapshot("FAILED", b.backup.error, checks);
+      b.verdict = no_snapshot(VerdictStatus::kFailed, b.backup.error, checks);
       b.verdict.bounds = bounds;
     }
     if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);

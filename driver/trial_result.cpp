@@ -140,7 +140,7 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   b.backup.failure = FailureKind::kInternal;
   b.backup.error = "harness error: " + why;
   auto info = find_workload(s.workload);
-  b.verdict = no_snapshot("FAILED", "harness error: " + why, info ? info->make()->checks() : std::vector<std::string>{});
+  b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, info ? info->make()->checks() : std::vector<std::string>{});
   t.load.steady = false;
   t.load.reason = "the trial failed in the harness";
   t.errors.push_back(why);
@@ -149,10 +149,8 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
 
 bool trial_is_finding(const nlohmann::json& t) {
   if (!t.value("expected_safe", false)) return false;
-  for (auto& b : t["backups"]) {
-    auto st = b["verdict"]["status"].get<std::string>();
-    if (st == "CORRUPT" || st == "INCONSISTENT" || st == "STALE") return true;
-  }
+  for (auto& b : t["backups"])
+    if (wrong_snapshot(b["verdict"]["status"].get<VerdictStatus>())) return true;
   return false;
 }
 

@@ -118,13 +118,13 @@ Verdict validate(const std::string& path, Choice choice, const FreshnessBounds& 
       // copy, whatever the database file alone is.
       v.detail = fmt::format("{}; not applied: the database file alone is {}{}{}", foreign, v.status,
                              detail.empty() ? "" : ": ", detail);
-      v.status = "CORRUPT";
+      v.status = VerdictStatus::kCorrupt;
     }
     v.timings_ms["total"] = ns_to_ms(now_ns() - t0);
     return v;
   };
   auto corrupt = [&](const std::string& why) {
-    v.status = "CORRUPT";
+    v.status = VerdictStatus::kCorrupt;
     v.detail = why;
     return finish();
   };
@@ -269,7 +269,7 @@ Verdict validate(const std::string& path, Choice choice, const FreshnessBounds& 
         if (v.checks[k].is_null()) throw std::logic_error(fmt::format("workload declared check '{}' but skipped it", k));
       v.snapshot_seq = r.last_seq;
       if (!r.ok()) {
-        v.status = "INCONSISTENT";
+        v.status = VerdictStatus::kInconsistent;
         v.detail = r.detail;
       } else if (bounds.min || bounds.max) {
         bool fresh = true;
@@ -285,7 +285,7 @@ Verdict validate(const std::string& path, Choice choice, const FreshnessBounds& 
                                  r.last_seq, *bounds.max);
         }
         v.checks["fresh"] = fresh;
-        if (!fresh) v.status = "STALE";
+        if (!fresh) v.status = VerdictStatus::kStale;
       }
     } else if ((bounds.min || bounds.max) && choice.detect) {
       notes.push_back("freshness bounds were given but no workload was recognised: freshness not judged");
@@ -334,7 +334,7 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
   return validate(path, std::move(c), bounds, opt);
 }
 
-Verdict no_snapshot(const std::string& status, const std::string& detail,
+Verdict no_snapshot(VerdictStatus status, const std::string& detail,
                     const std::vector<std::string>& workload_checks) {
   Verdict v;
   v.status = status;
@@ -342,6 +342,8 @@ Verdict no_snapshot(const std::string& status, const std::string& detail,
   v.checks = null_checks(workload_checks);
   return v;
 }
+
+std::string to_string(VerdictStatus s) { return nlohmann::json(s).get<std::string>(); }
 
 nlohmann::json to_json(const Verdict& v) {
   auto opt = [](const std::optional<int64_t>& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
@@ -366,7 +368,7 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   auto opt = [&](const char* k) {
     return j.contains(k) && j[k].is_number_integer() ? std::optional<int64_t>(j[k].get<int64_t>()) : std::nullopt;
   };
-  v.status = str("status");
+  v.status = j.at("status").get<VerdictStatus>();
   v.snapshot_seq = j.value("snapshot_seq", int64_t(0));
   v.bounds = {opt("committed_before_start"), opt("committed_before_end")};
   v.checks = j.value("checks", nlohmann::json::object());

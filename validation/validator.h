@@ -3,6 +3,8 @@
 // and by every trial. Never changes the snapshot or the files beside it.
 #pragma once
 #include <cstdint>
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,8 +31,24 @@ struct ValidateOptions {
   std::string scratch_dir;
 };
 
+// A snapshot's verdict (docs/validation.md). One string table, here: results.json
+// and every reader of it use these names.
+enum class VerdictStatus { kOk, kCorrupt, kInconsistent, kStale, kFailed, kSkipped };
+NLOHMANN_JSON_SERIALIZE_ENUM(VerdictStatus, {{VerdictStatus::kOk, "OK"},
+                                             {VerdictStatus::kCorrupt, "CORRUPT"},
+                                             {VerdictStatus::kInconsistent, "INCONSISTENT"},
+                                             {VerdictStatus::kStale, "STALE"},
+                                             {VerdictStatus::kFailed, "FAILED"},
+                                             {VerdictStatus::kSkipped, "SKIPPED"}})
+std::string to_string(VerdictStatus s);
+// A snapshot exists and is wrong: CORRUPT, INCONSISTENT or STALE (for a strategy
+// expected to be safe, a finding).
+inline bool wrong_snapshot(VerdictStatus s) {
+  return s == VerdictStatus::kCorrupt || s == VerdictStatus::kInconsistent || s == VerdictStatus::kStale;
+}
+
 struct Verdict {
-  std::string status = "OK";  // OK | CORRUPT | INCONSISTENT | STALE | FAILED | SKIPPED
+  VerdictStatus status = VerdictStatus::kOk;
   int64_t snapshot_seq = 0;
   FreshnessBounds bounds;
   // "integrity", the workload's declared checks, "fresh": and no other.
@@ -42,7 +60,7 @@ struct Verdict {
   bool recovered_copy = false;  // a -wal or hot journal was recovered on a private copy
   nlohmann::json wal;           // what the -wal beside it held and what was done with it; null: none
   nlohmann::json journal;       // the same for a -journal
-  bool ok() const { return status == "OK"; }
+  bool ok() const { return status == VerdictStatus::kOk; }
 };
 
 // Validates the database at `path` as SQLite would see it with the -wal or hot
@@ -60,7 +78,7 @@ Verdict validate_snapshot(const std::string& path, Workload* workload, const Fre
 
 // A verdict for a backup that produced no snapshot: every check null, for
 // "integrity", the workload's checks (none when empty) and "fresh".
-Verdict no_snapshot(const std::string& status, const std::string& detail,
+Verdict no_snapshot(VerdictStatus status, const std::string& detail,
                     const std::vector<std::string>& workload_checks = {});
 
 nlohmann::json to_json(const Verdict& v);
@@ -68,3 +86,11 @@ nlohmann::json to_json(const Verdict& v);
 Verdict verdict_from_json(const nlohmann::json& j);
 
 }  // namespace bb
+
+// Verdicts print as their names ("OK", "STALE", ...).
+template <>
+struct fmt::formatter<bb::VerdictStatus> : fmt::formatter<std::string_view> {
+  auto format(bb::VerdictStatus s, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(bb::to_string(s), ctx);
+  }
+};

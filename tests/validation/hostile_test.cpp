@@ -81,7 +81,7 @@ TEST_F(Hostile, ValidHeaderOverGarbagePages) {
 TEST_F(Hostile, ADirectoryIsBadInput) {
   fs::create_directory(tmp_ / "dir.db");
   Verdict v = validate_snapshot(tmp_ / "dir.db", nullptr, {});
-  EXPECT_EQ(v.status, "CORRUPT");
+  EXPECT_EQ(to_string(v.status), "CORRUPT");
   EXPECT_NE(v.detail.find("is a directory"), std::string::npos) << v.detail;
   auto r = run_validate({tmp_ / "dir.db"});
   EXPECT_EQ(r.code, 2);
@@ -105,7 +105,7 @@ TEST_F(Hostile, MissingFileAndBadBoundsAreBadInput) {
 TEST_F(Hostile, AFifoNeverHangs) {
   ASSERT_EQ(mkfifo((tmp_ / "fifo.db").c_str(), 0600), 0);
   Verdict v = validate_snapshot(tmp_ / "fifo.db", nullptr, {});
-  EXPECT_EQ(v.status, "CORRUPT");
+  EXPECT_EQ(to_string(v.status), "CORRUPT");
   EXPECT_NE(v.detail.find("not a regular file"), std::string::npos) << v.detail;
   auto r = run_validate({tmp_ / "fifo.db"});
   EXPECT_EQ(r.code, 2) << r.err;
@@ -114,7 +114,7 @@ TEST_F(Hostile, AFifoNeverHangs) {
   copy_file(good_, tmp_ / "snap.db");
   ASSERT_EQ(mkfifo((tmp_ / "snap.db-wal").c_str(), 0600), 0);
   v = validate_snapshot(tmp_ / "snap.db", nullptr, {});
-  EXPECT_EQ(v.status, "CORRUPT");
+  EXPECT_EQ(to_string(v.status), "CORRUPT");
   EXPECT_NE(v.detail.find("snap.db-wal is beside the snapshot but is not a regular file"), std::string::npos)
       << v.detail;
   r = run_validate({tmp_ / "snap.db"});
@@ -180,7 +180,7 @@ TEST_F(Hostile, AHotJournalCannotDeleteOtherFiles) {
   copy_file(good_, tmp_ / "snap.db");
   write_bytes(tmp_ / "snap.db-journal", hot_journal_naming(precious, pages));
   Verdict v = validate_snapshot(tmp_ / "snap.db", find_workload("ledger")->make().get(), {});
-  EXPECT_EQ(v.status, "OK") << v.detail;
+  EXPECT_EQ(to_string(v.status), "OK") << v.detail;
   EXPECT_NE(v.detail.find("-journal file"), std::string::npos) << v.detail;
   EXPECT_EQ(test::read_file(precious), "important\n");
   // The same through the binary.
@@ -211,7 +211,7 @@ TEST_F(Hostile, TouchesOnlyTheSnapshotAndItsSidecars) {
   write_bytes(tmp_ / "snapdir/snap.db.bak", "not to be touched");
   auto before = fs::last_write_time(tmp_ / "snapdir/sibling.db");
   Verdict v = validate_snapshot(tmp_ / "snapdir/snap.db", find_workload("ledger")->make().get(), {40, 40});
-  EXPECT_EQ(v.status, "OK") << v.detail;
+  EXPECT_EQ(to_string(v.status), "OK") << v.detail;
   EXPECT_EQ(v.snapshot_seq, 40);
   auto names = listing(tmp_ / "snapdir");
   std::set<std::string> allowed{"snap.db", "snap.db-wal", "snap.db-shm", "snap.db-journal", "sibling.db",
@@ -222,7 +222,7 @@ TEST_F(Hostile, TouchesOnlyTheSnapshotAndItsSidecars) {
   EXPECT_EQ(fs::last_write_time(tmp_ / "snapdir/sibling.db"), before);
   // Validating again gives the same verdict (the -wal is still there, unmerged).
   v = validate_snapshot(tmp_ / "snapdir/snap.db", find_workload("ledger")->make().get(), {40, 40});
-  EXPECT_EQ(v.status, "OK") << v.detail;
+  EXPECT_EQ(to_string(v.status), "OK") << v.detail;
   EXPECT_EQ(v.snapshot_seq, 40);
 }
 

@@ -58,7 +58,7 @@ TEST(ReadOnly, SymlinkedSnapshotUsesTheTargetsWal) {
   build_wal_pair(d / "live.db", d / "real/snap.db", 10, 10);
   fs::create_symlink(d / "real/snap.db", d / "link.db");
   Verdict v = validate_snapshot(d / "link.db", "ledger", {20, 20});
-  EXPECT_EQ(v.status, "OK") << v.detail;
+  EXPECT_EQ(to_string(v.status), "OK") << v.detail;
   EXPECT_EQ(v.snapshot_seq, 20);
   EXPECT_TRUE(v.recovered_copy);
 }
@@ -87,7 +87,7 @@ TEST(ReadOnly, WalScanAgreesWithSqlite) {
     int64_t sqlite_frames = ck.col_int(1);
     EXPECT_EQ(v.wal["frames"], sqlite_frames) << v.wal.dump();
     EXPECT_EQ(v.wal["state"], sqlite_frames > 0 ? "applied" : "ignored") << v.wal.dump();
-    EXPECT_EQ(v.status, "OK") << v.detail;
+    EXPECT_EQ(to_string(v.status), "OK") << v.detail;
   }
 }
 

@@ -154,7 +154,7 @@ inline nlohmann::json expect_verdict(const std::string& snapshot, const Expect& 
   std::unique_ptr<Workload> w;
   if (e.workload_ != "none") w = find_workload(e.workload_)->make();
   Verdict v = validate_snapshot(lib, w.get(), {e.min_, e.max_}, {e.quick_});
-  EXPECT_TRUE(status_matches(v.status, e.status_)) << v.status << ": " << v.detail;
+  EXPECT_TRUE(status_matches(to_string(v.status), e.status_)) << to_string(v.status) << ": " << v.detail;
   for (auto& d : e.detail_) EXPECT_NE(v.detail.find(d), std::string::npos) << "'" << d << "' not in: " << v.detail;
   if (e.seq_) {
     EXPECT_EQ(v.snapshot_seq, *e.seq_);

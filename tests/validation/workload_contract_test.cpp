@@ -48,21 +48,21 @@ TEST(WorkloadContract, ReportedChecksAreExactlyTheDeclaredOnes) {
     // Recognised from the schema: the workload that owns it (bulk shares the
     // ledger's), with that workload's checks.
     Verdict v = validate_snapshot(d / "w.db", "auto", {last, last});
-    EXPECT_EQ(v.status, "OK") << v.detail;
+    EXPECT_EQ(to_string(v.status), "OK") << v.detail;
     EXPECT_EQ(v.workload_source, "detected");
     EXPECT_EQ(v.workload, info.schema_marker.empty() ? "ledger" : info.name);
     EXPECT_EQ(keys(v.checks), expected_keys(find_workload(v.workload)->make()->checks())) << v.checks.dump();
     // A verdict with no snapshot names the same checks, all null.
-    Verdict none = no_snapshot("FAILED", "no snapshot", declared);
+    Verdict none = no_snapshot(VerdictStatus::kFailed, "no snapshot", declared);
     EXPECT_EQ(keys(to_json(none)["checks"]), expected_keys(declared));
     for (auto& [k, val] : none.checks.items()) EXPECT_TRUE(val.is_null()) << k;
   }
-  EXPECT_EQ(keys(no_snapshot("SKIPPED", "why").checks), expected_keys({}));
+  EXPECT_EQ(keys(no_snapshot(VerdictStatus::kSkipped, "why").checks), expected_keys({}));
 }
 
 // The ledger's names are the contract's results.json fields (product.md).
 TEST(WorkloadContract, LedgerChecksAreTheProductsNames) {
-  EXPECT_EQ(keys(no_snapshot("FAILED", "x", find_workload("ledger")->make()->checks()).checks),
+  EXPECT_EQ(keys(no_snapshot(VerdictStatus::kFailed, "x", find_workload("ledger")->make()->checks()).checks),
             (std::set<std::string>{"integrity", "balance_sum", "seq_gapless", "replay", "fresh"}));
 }
 

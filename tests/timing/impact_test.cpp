@@ -23,7 +23,7 @@ double baseline_gap(const nlohmann::json& t) {
   return g;
 }
 
-TEST(Impact, RawCopyShowsNoImpactAndExclusiveCopyStallsWritersForItsLock) {
+TEST(WriterImpact, RawCopyShowsNoImpactAndExclusiveCopyStallsWritersForItsLock) {
   test::TempDir d;
   auto r = run_bb({"run", "--preset", "default", "--strategies", "raw-copy,exclusive-copy", "--repeat", "2",
                    "--out", d / "run"});
@@ -56,7 +56,7 @@ TEST(Impact, RawCopyShowsNoImpactAndExclusiveCopyStallsWritersForItsLock) {
   EXPECT_GE(excl_checked, 1) << "too few steady exclusive-copy trials to judge";
 }
 
-TEST(Impact, ALoadFarAboveCapacityIsUnsteadyAndKeptOutOfWriterFigures) {
+TEST(WriterImpact, ALoadFarAboveCapacityIsUnsteadyAndKeptOutOfWriterFigures) {
   test::TempDir d;
   auto r = run_bb({"run", "--preset", "quick", "--strategies", "online,raw-copy", "--modes", "delete", "--rate",
                    "5000", "--out", d / "run"});
