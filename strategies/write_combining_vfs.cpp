@@ -2,7 +2,9 @@
 // consecutive writes into one large write.
 #include "strategies/write_combining_vfs.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,6 +22,7 @@ struct File {
   char* buf;
   sqlite3_int64 buf_off;
   size_t buf_len;
+  int writeback_fd;    // a second descriptor of the main file, to start its writeback early; -1: none
 };
 
 sqlite3_vfs* g_real = nullptr;
@@ -30,6 +33,8 @@ sqlite3_io_methods g_io;
 // to 17 bits, sized for pages of up to 64 KiB), so the buffer goes out in 64 KiB
 // pieces: still 16 times fewer system calls than 4 KiB pages.
 constexpr size_t kPiece = 64 << 10;
+// Flushes at least this large start their writeback at once (see flush()).
+constexpr size_t kWritebackMin = 1 << 20;
 
 int flush(File* f) {
   for (size_t done = 0; done < f->buf_len;) {
@@ -41,6 +46,11 @@ int flush(File* f) {
     }
     done += n;
   }
+  // Start writing what was just written out to disk now, without waiting: the
+  // destination's final fsync then finds most of it already on disk, so the
+  // disk works while the copy goes on instead of after it. A hint only.
+  if (f->writeback_fd >= 0 && f->buf_len >= kWritebackMin)
+    sync_file_range(f->writeback_fd, f->buf_off, off_t(f->buf_len), SYNC_FILE_RANGE_WRITE);
   f->buf_len = 0;
   return SQLITE_OK;
 }
@@ -49,6 +59,8 @@ int x_close(sqlite3_file* p) {
   auto* f = reinterpret_cast<File*>(p);
   int rc = flush(f);
   int rc2 = f->real->pMethods->xClose(f->real);
+  if (f->writeback_fd >= 0) close(f->writeback_fd);
+  f->writeback_fd = -1;
   delete[] f->buf;
   f->buf = nullptr;
   return rc != SQLITE_OK ? rc : rc2;
@@ -118,6 +130,10 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* p, int flags, int* out_
   }
   f->buf_off = 0;
   f->buf_len = 0;
+  // Closing this descriptor would drop the process's POSIX locks on the file
+  // (sqlite.org/howtocorrupt.html 2.2): it is closed only with the file itself,
+  // and the file is a private destination no one else locks.
+  f->writeback_fd = name && (flags & SQLITE_OPEN_MAIN_DB) ? open(name, O_RDONLY | O_CLOEXEC) : -1;
   f->base.pMethods = &g_io;
   return SQLITE_OK;
 }
