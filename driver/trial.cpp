@@ -183,6 +183,14 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     }
   } cleanup{db, t, env.keep_snapshots};
   if (env.progress) env.progress("preparing the database");
+  // Where a trial's time goes, phase by phase (results.json `phases_s`): the
+  // harness's own cost beside the load's fixed windows.
+  int64_t phase_start = now_ns();
+  auto phase = [&](const char* name) {
+    const int64_t now = now_ns();
+    t.phases_s[name] = t.phases_s.value(name, 0.0) + ns_to_s(now - phase_start);
+    phase_start = now;
+  };
   const Instantiated made = instantiate_database(db, s, c.mode, c.db_mb);
   t.database = {{"from_cache", made.from_cache}, {"populate_s", made.populate_s}, {"copy_s", made.copy_s},
                 {"method", made.method}};
@@ -197,12 +205,16 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
 
   LoadSpec spec{build.exe, db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
                 c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
+  phase("prepare");
   Load load(spec);
   load.progress = env.progress;
+  phase("start_load");
   t.t0_ns = load.t0();
   load.watch_until(t.t0_ns + s_to_ns(s.warmup_s), 0, "warm-up");
+  phase("warmup");
   t.baseline.begin = now_ns();
   load.watch_until(t.baseline.begin + s_to_ns(s.baseline_s), 0, "baseline");
+  phase("baseline");
   t.holders = holders_json(db);
 
   // The backups, each in its own process like a real external backup tool. With
@@ -264,9 +276,12 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     }
   }
 
+  phase("backups");
   load.watch_until(ended + s_to_ns(s.cooldown_s), 0, "cool-down");
+  phase("cooldown");
   load.stop();
   compute_figures(t, load);
+  phase("stop");
 
   for (auto& b : t.backups) {
     if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
@@ -291,9 +306,11 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
               {"backup", load.mem_backup}};
   std::vector<Window> impacts, snapshots;
   for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
+  phase("validate");
   write_series(dir + "/series.json", t.t0_ns, load.writer_samples, load.reader_samples, load.sizes,
                {t.baseline, impacts, snapshots});
   t.series = rel + "/series.json";
+  phase("series");
   return t;
 }
 

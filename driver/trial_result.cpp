@@ -111,6 +111,7 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"wal_growth_bytes", first["wal_growth_bytes"]},
        {"holders", t.holders},
        {"memory", t.memory},
+       {"phases_s", t.phases_s},
        {"verdict", first["verdict"]},
        {"backups", backups},
        {"series", t.series.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.series)},
