@@ -19,8 +19,14 @@ namespace fs = std::filesystem;
 namespace bb {
 namespace {
 
-// The first executable `sqlite3` on PATH; empty when there is none.
+// The sqlite3 shell to run: the one beside this binary, else the first on PATH;
+// empty when there is none.
 std::string find_sqlite3() {
+  // A second build's own shell sits beside it (build/sqlite-<version>/sqlite3):
+  // a run on that SQLite backs up with that SQLite's shell.
+  std::error_code ec;
+  const fs::path beside = fs::path(self_exe()).parent_path() / "sqlite3";
+  if (fs::is_regular_file(beside, ec) && access(beside.c_str(), X_OK) == 0) return beside.string();
   const char* path = std::getenv("PATH");
   std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t pos = 0;
@@ -30,7 +36,6 @@ std::string find_sqlite3() {
     pos = colon == std::string::npos ? p.size() + 1 : colon + 1;
     if (dir.empty()) dir = ".";
     std::string cand = (fs::path(dir) / "sqlite3").string();
-    std::error_code ec;
     if (fs::is_regular_file(cand, ec) && access(cand.c_str(), X_OK) == 0) return cand;
   }
   return {};
