@@ -28,6 +28,7 @@ int run_cli(int argc, char** argv) {
   add_compare_command(app, action);
   add_worker_command(app, action);
   add_copy_command(app, action);
+  add_faultfs_command(app, action);
   add_cache_command(app, action);
   add_sqlite_info_command(app, action);
   try {

@@ -77,9 +77,18 @@ bool takes(const nlohmann::json& t, const nlohmann::json& b, From f) {
 
 }  // namespace
 
+// The injected fault's kind ("none" without one): a trial's `fault` is an object,
+// a summary row's the kind itself (docs/faults.md).
+static std::string fault_kind(const nlohmann::json& r) {
+  auto it = r.find("fault");
+  if (it == r.end() || it->is_null()) return "none";
+  return it->is_string() ? it->get<std::string>() : it->value("kind", "none");
+}
+
 std::string row_key(const nlohmann::json& r) {
-  return fmt::format("{}/{}@{}MB/w{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
-                     r.value("writer_count", 0));
+  const std::string fault = fault_kind(r);
+  return fmt::format("{}/{}@{}MB/w{}{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
+                     r.value("writer_count", 0), fault == "none" ? "" : "+" + fault);
 }
 
 nlohmann::json summarize(const nlohmann::json& trials,
@@ -100,6 +109,7 @@ nlohmann::json summarize(const nlohmann::json& trials,
                        {"strategy", first["strategy"]},
                        {"db_mb", first["db_mb"]},
                        {"writer_count", first["writer_count"]},
+                       {"fault", fault_kind(first)},
                        {"expected_safe", first.value("expected_safe", false)},
                        {"trials", ts.size()}};
     int harness = 0, skip = 0, unsteady = 0, steady = 0;

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "core/holders.h"
+#include "driver/nemesis.h"
 #include "driver/templates.h"
 #include "driver/series.h"
 #include "strategies/atomic_dest.h"
@@ -117,11 +118,13 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.reader_rate = s.reader_rate;
   t.reader_shape = s.reader_shape;
   t.time_limit_s = s.backup_timeout_s;
+  t.fault = planned_fault(s, c);  // the nemesis (driver/nemesis.h)
   // Paths inside results.json are relative to the run folder, so it can move.
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
   const std::string dir = env.run_dir + "/" + rel;
-  const std::string db = dir + "/db.sqlite", snapshot = dir + "/snapshot.db";
+  const std::string db = dir + "/db.sqlite";
+  std::string snapshot = dir + "/snapshot.db";
   const std::vector<std::string> checks = find_workload(s.workload)->make()->checks();
   auto skip = [&](const std::string& why) {
     BackupRun& b = t.backups.emplace_back();
@@ -135,6 +138,12 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   };
   if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
   fs::create_directories(dir);
+  Nemesis nemesis(s, c);  // a fault's destination filesystem, before any work
+  if (!nemesis.cannot().empty()) {
+    fs::remove_all(dir);
+    return skip(nemesis.cannot());
+  }
+  snapshot = nemesis.destination(snapshot);
   // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
   // any work is spent on the trial.
   if (auto why = skip_reason_for(*info, c.mode, true, db, snapshot); !why.empty()) {
@@ -190,6 +199,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     const int64_t spawned = now_ns();
     pid_t bpid = spawn(self_exe(), args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
     load.adopt(bpid);
+    nemesis.strike(load, bpid);
     WalWatch wal;
     const std::string what = s.backups > 1 ? fmt::format("{} {}/{}", info->name, k + 1, s.backups) : info->name;
     auto ex = load.watch_until(spawned + s_to_ns(s.backup_timeout_s), bpid, what, &wal);
@@ -214,6 +224,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.backup.busy_retries = std::max(b.backup.busy_retries, bp.busy_retries.load());
     b.backup.extra["started_late_ms"] = ns_to_ms(std::max<int64_t>(0, spawned - due));
     b.snapshot_file = snapshot;
+    nemesis.backup_ended(b, *ex);
     if (s.backups > 1 && b.backup.completed()) {
       // Set aside (a reflink where the filesystem has them) for validation after
       // the load stops; the destination stays for the next backup.
@@ -231,7 +242,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
 
   for (auto& b : t.backups) {
     if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
-    const FreshnessBounds bounds = freshness_bounds(load.writer_samples, b.snapshot);
+    const FreshnessBounds bounds = nemesis.widen(freshness_bounds(load.writer_samples, b.snapshot), load);
     if (b.backup.completed()) {
       // A private copy for recovery, if one is needed, goes beside the trial.
       b.verdict = validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(false, dir));
@@ -243,6 +254,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     }
     if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);
   }
+  nemesis.after_trial(t, load, db, dir);
   if (!env.keep_snapshots) remove_db_files(snapshot);
   std::vector<Window> impacts, snapshots;
   for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
