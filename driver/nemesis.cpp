@@ -231,17 +231,25 @@ void Nemesis::strike_now() {
     // its slot while it cannot move, and let it go on to try again if it had
     // already finished (a transaction lasts from well under a millisecond to a
     // few; the probes are bounded).
+    // Past a short deadline (on a busy machine the probes can keep missing) it
+    // strikes between transactions, and says so.
     const WorkerSlot& w = st.workers[target_slot_];
-    const int64_t deadline = now_ns() + 2'000'000'000;
+    const int64_t deadline = now_ns() + 150'000'000;
+    auto go_on = [&] { return now_ns() < deadline && !st.stop.load() && !cancelled(); };
     bool inside = false;
-    while (!inside && now_ns() < deadline && !cancelled()) {
-      while (w.in_tx.load() && now_ns() < deadline) std::this_thread::yield();   // let the current one end
-      while (!w.in_tx.load() && now_ns() < deadline && !cancelled()) std::this_thread::yield();
+    while (!inside && go_on()) {
+      while (w.in_tx.load() && go_on()) std::this_thread::yield();  // let the current one end
+      while (!w.in_tx.load() && go_on()) std::this_thread::yield();
+      if (!go_on()) break;
       if (pidfd_signal(target_fd_, SIGSTOP) != 0) break;
       const int64_t stop_deadline = now_ns() + 1'000'000'000;
       while (proc_state(target_pid_) != 'T' && now_ns() < stop_deadline) std::this_thread::yield();
       inside = w.in_tx.load() != 0;
       if (!inside) pidfd_signal(target_fd_, SIGCONT);
+    }
+    if (st.stop.load() && !inside) {
+      strike_detail_ = fmt::format("not injected: the load stopped before {} could be caught", who);
+      return;
     }
     paused_ = inside;
     mid_transaction_ = inside;
