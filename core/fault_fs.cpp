@@ -40,8 +40,11 @@ struct Daemon {
   int dir = -1;  // the backing folder
   int64_t write_limit = -1;
   bool fail_fsync = false;
+  int64_t write_delay_ms = 0;
 };
 Daemon g_d;
+volatile sig_atomic_t g_slow = 1;  // SIGUSR1: delays off, SIGUSR2: on
+void on_usr(int sig) { g_slow = sig == SIGUSR2; }
 
 // "/a/b" -> "a/b" relative to the backing folder ("/" -> ".").
 const char* rel(const char* path) { return path[1] ? path + 1 : "."; }
@@ -122,6 +125,12 @@ int op_write(const char* path, const char* buf, size_t n, off_t off, fuse_file_i
   if (g_d.write_limit >= 0 && off + int64_t(n) > g_d.write_limit) {
     injected(fmt::format("EIO write {} at {}+{}", path, off, n));
     return -EIO;
+  }
+  if (g_d.write_delay_ms > 0 && g_slow) {
+    // The daemon is a stand-in for a slow disk: its requests wait, nothing else.
+    timespec ts{time_t(g_d.write_delay_ms / 1000), long(g_d.write_delay_ms % 1000) * 1'000'000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
   }
   ssize_t r = pwrite(int(fi->fh), buf, n, off);
   return r < 0 ? neg_errno() : int(r);
@@ -208,7 +217,8 @@ std::string last_line(const std::string& path) {
 
 }  // namespace
 
-int fault_fs_main(const std::string& backing, const std::string& mnt, int64_t write_limit, bool fail_fsync) {
+int fault_fs_main(const std::string& backing, const std::string& mnt, int64_t write_limit, bool fail_fsync,
+                  int64_t write_delay_ms) {
   g_d.dir = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (g_d.dir < 0) {
     fmt::print(stderr, "cannot open {}: {}\n", backing, strerror(errno));
@@ -216,6 +226,13 @@ int fault_fs_main(const std::string& backing, const std::string& mnt, int64_t wr
   }
   g_d.write_limit = write_limit;
   g_d.fail_fsync = fail_fsync;
+  g_d.write_delay_ms = write_delay_ms;
+  struct sigaction sa {};
+  sa.sa_handler = on_usr;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sigaction(SIGUSR2, &sa, nullptr);
   const fuse_operations ops = make_ops();
   // Foreground, one thread: a FUSE daemon that never touches its own mount.
   std::vector<std::string> args{"bb-faultfs", mnt, "-f", "-s", "-o", "fsname=bb-faultfs,subtype=bbfault"};
@@ -251,9 +268,10 @@ FaultFsResult mount_fault_fs(const FaultFsSpec& spec_in) {
   SpawnOptions so;
   so.stdout_path = f->log_;
   so.stderr_too = true;
-  f->daemon_ = spawn(self_exe(),
+  f->daemon_ = spawn(spec.exe.empty() ? self_exe() : spec.exe,
                      {"__faultfs", "--backing", f->backing_, "--mount", f->mnt_, "--write-limit",
-                      std::to_string(spec.write_limit), spec.fail_fsync ? "--fail-fsync" : "--no-fail-fsync"},
+                      std::to_string(spec.write_limit), spec.fail_fsync ? "--fail-fsync" : "--no-fail-fsync",
+                      "--write-delay-ms", std::to_string(spec.write_delay_ms)},
                      so);
   // Observe the mount appear (or the daemon give up); nothing waits on us.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -277,10 +295,15 @@ FaultFsResult mount_fault_fs(const FaultFsSpec& spec_in) {
 
 FaultFs::~FaultFs() { unmount(); }
 
+void FaultFs::set_slow(bool slow) const {
+  if (daemon_ > 0) kill(daemon_, slow ? SIGUSR2 : SIGUSR1);
+}
+
 nlohmann::json FaultFs::info() const {
   nlohmann::json faults = nlohmann::json::array();
   if (spec_.write_limit >= 0) faults.push_back(fmt::format("writes past {} bytes fail (EIO)", spec_.write_limit));
   if (spec_.fail_fsync) faults.push_back("fsync fails (EIO)");
+  if (spec_.write_delay_ms > 0) faults.push_back(fmt::format("every write waits {} ms", spec_.write_delay_ms));
   return {{"type", "fuse"}, {"faults", faults}, {"backing", backing_}};
 }
 

@@ -23,8 +23,10 @@ namespace bb {
 struct FaultFsSpec {
   int64_t write_limit = -1;  // >= 0: a write reaching past this offset of any file fails (EIO)
   bool fail_fsync = false;   // every fsync/fdatasync of a file or folder fails (EIO)
+  int64_t write_delay_ms = 0;  // every write waits this long first: a slow disk (set_slow turns it on and off)
   std::string root;          // empty: default_loop_fs_root()
   std::string label = "dest";
+  std::string exe;  // the backup-bench binary that serves it (`__faultfs`); empty: this process's
 };
 
 class FaultFs;
@@ -48,6 +50,8 @@ class FaultFs {
   const std::string& mount_point() const { return mnt_; }
   // type, faults, backing (for results.json).
   nlohmann::json info() const;
+  // Turns the write delay on or off (the daemon takes it at once: a signal).
+  void set_slow(bool slow) const;
   // The errors injected so far, one line each ("EIO write NAME at OFFSET+SIZE").
   std::vector<std::string> injected() const;
   // Unmounts, stops the daemon, removes the mount point, backing folder and log.
@@ -64,6 +68,7 @@ class FaultFs {
 
 // The daemon's body (`backup-bench __faultfs`): serves `mnt` from `backing` in
 // the foreground until unmounted or signalled.
-int fault_fs_main(const std::string& backing, const std::string& mnt, int64_t write_limit, bool fail_fsync);
+int fault_fs_main(const std::string& backing, const std::string& mnt, int64_t write_limit, bool fail_fsync,
+                  int64_t write_delay_ms);
 
 }  // namespace bb
