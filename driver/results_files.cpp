@@ -85,7 +85,11 @@ std::string trials_csv(const nlohmann::json& trials) {
                            {"snapshot_seq", "/verdict/snapshot_seq"},
                            {"committed_before_start", "/verdict/committed_before_start"},
                            {"committed_before_end", "/verdict/committed_before_end"},
-                           {"detail", "/verdict/detail"}});
+                           {"detail", "/verdict/detail"},
+                           // Faulted trials (docs/faults.md); empty without a fault.
+                           {"fault", "/fault/kind"}, {"fault_injected", "/fault/injected"},
+                           {"outcome_ok", "/outcome_check/ok"}, {"source_ok", "/source_check/ok"},
+                           {"source_detail", "/source_check/detail"}});
   std::string out;
   for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i].first;
   out += "\n";
@@ -132,7 +136,8 @@ void print_summary(FILE* out, const nlohmann::json& results) {
     std::string gap_text = !gap ? "n/a" : rate && *rate > 0 ? fmt::format("{:.0f}/{:.0f}", *gap, 1000 / *rate)
                                                             : fmt::format("{:.0f}", *gap);
     fmt::print(out, "{:<7} {:<24} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
-               r["mode"].get<std::string>(), r["label"].get<std::string>(),
+               r["mode"].get<std::string>(),
+               r["label"].get<std::string>() + (r.value("fault", "none") == "none" ? "" : "+" + r.value("fault", "")),
                fmt::format("{}/{}", r["steady"].get<int>(), counted), num(med(r, "backup_duration_s"), 3),
                num(med(r, "backup_mb_per_s"), 1), p99(r["writers_baseline"]), p99(r["writers_during"]),
                num(med(r, "max_stall_ms"), 1), gap_text,

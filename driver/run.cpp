@@ -91,8 +91,9 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   std::vector<std::string> unsteady;
   for (size_t i = 0; i < cells.size() && !interrupted; ++i) {
     const Cell& c = cells[i];
-    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={} r{}", i + 1, cells.size(), c.mode,
-                                   c.strategy.label, c.db_mb, c.writers, c.repetition);
+    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={} r{}{}", i + 1, cells.size(), c.mode,
+                                   c.strategy.label, c.db_mb, c.writers, c.repetition,
+                                   c.fault == "none" ? "" : " fault=" + c.fault);
     TrialEnv env{out, opt.keep_snapshots, s.rate, nullptr};
     if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{}: {}", head, what); };
     nlohmann::json t;
@@ -128,7 +129,9 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                t["load"]["steady"].get<bool>() || !t["harness_error"].is_null() || t["backup"]["status"] == "skipped"
                    ? ""
                    : ", UNSTEADY load: " + t["load"]["reason"].get<std::string>());
-    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>())
+    // A faulted trial is left out of writer figures anyway (docs/faults.md).
+    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>() &&
+        t["fault"].is_null())
       unsteady.push_back(fmt::format("{}/{} r{}", c.mode, c.strategy.label, c.repetition));
     if (trial_is_finding(t) && exit_code == 0) exit_code = 1;
     results["trials"].push_back(std::move(t));
