@@ -262,12 +262,25 @@ void Nemesis::strike_now() {
       paused_ = true;
       struck_ns_ = now_ns();
       struck_ = true;
-      const bool full = wait_ms(pause_ms_);
+      // The pause ends early when the load stops (a stopped writer would hold
+      // up the end of the trial) or the trial is cancelled.
+      const int64_t until = now_ns() + pause_ms_ * 1'000'000;
+      bool full = true;
+      while (now_ns() < until) {
+        if (st.stop.load() || !wait_ms(std::min<int64_t>(10, (until - now_ns()) / 1'000'000 + 1))) {
+          full = false;
+          break;
+        }
+      }
+      // Someone else may have resumed it meanwhile (fs-snapshot resumes every
+      // process it froze).
+      const bool still_stopped = proc_state(target_pid_) == 'T';
       pidfd_signal(target_fd_, SIGCONT);
       paused_ = false;
-      strike_detail_ = fmt::format("SIGSTOP to {} {}, SIGCONT {}", who,
+      strike_detail_ = fmt::format("SIGSTOP to {} {}, SIGCONT {}{}", who,
                                    inside ? "inside a transaction (holding its locks)" : "between transactions",
-                                   full ? fmt::format("{} ms later", pause_ms_) : "early (the trial ended)");
+                                   full ? fmt::format("{} ms later", pause_ms_) : "early (the trial ended)",
+                                   still_stopped ? "" : "; it had been resumed before that by another process");
       return;
     }
   } else {
