@@ -268,19 +268,19 @@ FaultFsResult mount_fault_fs(const FaultFsSpec& spec_in) {
   SpawnOptions so;
   so.stdout_path = f->log_;
   so.stderr_too = true;
-  f->daemon_ = spawn(spec.exe.empty() ? self_exe() : spec.exe,
-                     {"__faultfs", "--backing", f->backing_, "--mount", f->mnt_, "--write-limit",
-                      std::to_string(spec.write_limit), spec.fail_fsync ? "--fail-fsync" : "--no-fail-fsync",
-                      "--write-delay-ms", std::to_string(spec.write_delay_ms)},
-                     so);
+  f->daemon_ = spawn(
+      spec.exe.empty() ? self_exe() : spec.exe,
+      {"__faultfs", "--backing", f->backing_, "--mount", f->mnt_, "--write-limit", std::to_string(spec.write_limit),
+       spec.fail_fsync ? "--fail-fsync" : "--no-fail-fsync", "--write-delay-ms", std::to_string(spec.write_delay_ms)},
+      so);
   // Observe the mount appear (or the daemon give up); nothing waits on us.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!is_fuse_mount(f->mnt_)) {
     if (auto ex = try_wait(f->daemon_)) {
       f->daemon_ = -1;
-      out.cannot = fmt::format("cannot mount a fault-injecting FUSE filesystem: {}",
-                               last_line(f->log_).empty() ? fmt::format("its daemon exited with code {}", ex->code)
-                                                          : last_line(f->log_));
+      out.cannot = fmt::format(
+          "cannot mount a fault-injecting FUSE filesystem: {}",
+          last_line(f->log_).empty() ? fmt::format("its daemon exited with code {}", ex->code) : last_line(f->log_));
       return out;  // the destructor removes the names
     }
     if (std::chrono::steady_clock::now() > deadline) {

@@ -21,10 +21,10 @@
 namespace bb {
 
 struct FaultFsSpec {
-  int64_t write_limit = -1;  // >= 0: a write reaching past this offset of any file fails (EIO)
-  bool fail_fsync = false;   // every fsync/fdatasync of a file or folder fails (EIO)
+  int64_t write_limit = -1;    // >= 0: a write reaching past this offset of any file fails (EIO)
+  bool fail_fsync = false;     // every fsync/fdatasync of a file or folder fails (EIO)
   int64_t write_delay_ms = 0;  // every write waits this long first: a slow disk (set_slow turns it on and off)
-  std::string root;          // empty: default_loop_fs_root()
+  std::string root;            // empty: default_loop_fs_root()
   std::string label = "dest";
   std::string exe;  // the backup-bench binary that serves it (`__faultfs`); empty: this process's
 };

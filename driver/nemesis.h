@@ -90,7 +90,7 @@ class Nemesis {
   Load* load_ = nullptr;
   int target_slot_ = -1;  // kill/pause-writer, kill-reader
   pid_t target_pid_ = 0;
-  int target_fd_ = -1;    // a pidfd of the target process (no pid reuse can misdirect a signal)
+  int target_fd_ = -1;  // a pidfd of the target process (no pid reuse can misdirect a signal)
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -26,11 +26,11 @@ int run_faults(const std::string& out, const std::string& strategies, const std:
   SpawnOptions so;
   so.stdout_path = out + ".log";
   so.stderr_too = true;
-  pid_t pid = spawn(BB_BINARY,
-                    {"run", "--preset", "faults", "--strategies", strategies, "--modes", modes, "--set",
-                     "faults=" + faults, "--db-mb", "4", "--set", "warmup_s=0.1", "--set", "baseline_s=0.3", "--set",
-                     "cooldown_s=0.2", "--out", out},
-                    so);
+  pid_t pid = spawn(
+      BB_BINARY,
+      {"run", "--preset", "faults", "--strategies", strategies, "--modes", modes, "--set", "faults=" + faults,
+       "--db-mb", "4", "--set", "warmup_s=0.1", "--set", "baseline_s=0.3", "--set", "cooldown_s=0.2", "--out", out},
+      so);
   if (driver) *driver = pid;
   return wait_for(pid).code;
 }
@@ -50,8 +50,8 @@ TEST(Faults, AKilledWriterOrReaderIsNoHarnessErrorAndTheSourceHoldsEveryReturned
   ASSERT_EQ(j["trials"].size(), 8u);
   int mid = 0;
   for (auto& t : j["trials"]) {
-    SCOPED_TRACE(fmt::format("{} {} {}", t["mode"].get<std::string>(), t["strategy"].get<std::string>(),
-                             t["fault"].dump()));
+    SCOPED_TRACE(
+        fmt::format("{} {} {}", t["mode"].get<std::string>(), t["strategy"].get<std::string>(), t["fault"].dump()));
     EXPECT_TRUE(t["harness_error"].is_null());
     const auto& f = t["fault"];
     ASSERT_TRUE(f.is_object());
@@ -97,14 +97,16 @@ TEST(Faults, DestinationFaultsFailTheBackupWithAReasonAndLeaveNothing) {
     } else {
       EXPECT_EQ(t["backup"]["status"], "failed");
       EXPECT_FALSE(t["backup"]["error"].get<std::string>().empty());
-      EXPECT_NE(t["outcome_check"]["detail"].get<std::string>().find("nothing at the destination"),
-                std::string::npos);
+      EXPECT_NE(t["outcome_check"]["detail"].get<std::string>().find("nothing at the destination"), std::string::npos);
     }
     EXPECT_TRUE(t["outcome_check"]["ok"].get<bool>()) << t["outcome_check"]["detail"];
     EXPECT_TRUE(t["source_check"]["ok"].get<bool>()) << t["source_check"]["detail"];
-    if (f["kind"] == "kill-backup")
+    if (f["kind"] == "kill-backup") {
       EXPECT_NE(t["backup"]["error"].get<std::string>().find("nemesis"), std::string::npos);
-    if (f["kind"] == "fill-dest" && t["backup"]["status"] == "failed") EXPECT_EQ(t["backup"]["failure"], "disk_full");
+    }
+    if (f["kind"] == "fill-dest" && t["backup"]["status"] == "failed") {
+      EXPECT_EQ(t["backup"]["failure"], "disk_full");
+    }
     if (f["kind"] == "fail-dest-write" || f["kind"] == "fail-dest-fsync") {
       EXPECT_EQ(f["dest"]["type"], "fuse");
       EXPECT_GT(f["dest"]["errors"].get<int>(), 0);

@@ -13,8 +13,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -90,12 +90,16 @@ TEST(SafetyDestination, RawCopyRefusesEveryFileOfTheSourceAndNonRegularFiles) {
   fs::create_symlink(d / "nowhere.db", d / "dangling.db");
   ASSERT_EQ(mkfifo((d / "fifo.db").c_str(), 0600), 0);
   fs::create_directory(d / "folder.db");
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {src.path, "source itself"},        {src.path + "-wal", "a file of the source"},
-      {src.path + "-shm", "a file of the source"}, {src.path + "-journal", "a file of the source"},
-      {d / "hardlink.db", "source itself"}, {d / "symlink.db", "source itself"},
-      {d / "dangling.db", "symbolic link"}, {d / "fifo.db", "not a regular file"},
-      {d / "folder.db", "folder"},          {d.path() + "/./s.db-wal", "a file of the source"}};
+  const std::vector<std::pair<std::string, std::string>> cases{{src.path, "source itself"},
+                                                               {src.path + "-wal", "a file of the source"},
+                                                               {src.path + "-shm", "a file of the source"},
+                                                               {src.path + "-journal", "a file of the source"},
+                                                               {d / "hardlink.db", "source itself"},
+                                                               {d / "symlink.db", "source itself"},
+                                                               {d / "dangling.db", "symbolic link"},
+                                                               {d / "fifo.db", "not a regular file"},
+                                                               {d / "folder.db", "folder"},
+                                                               {d.path() + "/./s.db-wal", "a file of the source"}};
   for (auto& [dest, needle] : cases) {
     SCOPED_TRACE(dest);
     auto r = run_bb({"backup", "--strategy", "raw-copy", src.path, dest});
@@ -186,8 +190,9 @@ TEST(SafetyWorkers, AWriterKilledDuringTheBaselineMakesRunExit3NamingIt) {
   SpawnOptions so;
   so.stdout_path = d / "run.log";
   so.stderr_too = true;
-  pid_t run = spawn(BB_BINARY, {"run", "--preset", "quick", "--modes", "wal", "--strategies", "online", "--db-mb",
-                                "1", "--rate", "20", "--set", "baseline_s=60", "--out", d / "run"},
+  pid_t run = spawn(BB_BINARY,
+                    {"run", "--preset", "quick", "--modes", "wal", "--strategies", "online", "--db-mb", "1", "--rate",
+                     "20", "--set", "baseline_s=60", "--out", d / "run"},
                     so);
   // Observe (not synchronise) the trial's writer 0 appear, then kill it.
   std::vector<pid_t> w;
@@ -367,7 +372,9 @@ TEST(SafetyDiskFull, EveryStrategyExits2AndLeavesNothingOnAFullDestination) {
     }
     ++full;
     expect_one_line_exit_2(r, "full");
-    if (name == "cli-backup") EXPECT_NE(r.err.find("database or disk is full"), std::string::npos) << r.err;
+    if (name == "cli-backup") {
+      EXPECT_NE(r.err.find("database or disk is full"), std::string::npos) << r.err;
+    }
     EXPECT_TRUE(names_in(dir).empty()) << fmt::format("{}", fmt::join(names_in(dir), ", "));
     EXPECT_EQ(src.hash(), before);
   }
