@@ -95,7 +95,9 @@ TEST(Faults, DestinationFaultsFailTheBackupWithAReasonAndLeaveNothing) {
     if (t["backup"]["status"] == "completed") {
       EXPECT_EQ(f["kind"], "fill-dest");
       // raw-copy is no safe copy of a live rollback-mode database, fault or not.
-      if (t["expected_safe"].get<bool>()) EXPECT_EQ(t["verdict"]["status"], "OK");
+      if (t["expected_safe"].get<bool>()) {
+        EXPECT_EQ(t["verdict"]["status"], "OK");
+      }
     } else {
       EXPECT_EQ(t["backup"]["status"], "failed");
       EXPECT_FALSE(t["backup"]["error"].get<std::string>().empty());
