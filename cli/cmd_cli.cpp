@@ -9,7 +9,19 @@ namespace bb {
 
 namespace {
 std::string g_command_line;
+
+// An error is one line whatever it quotes: a value with a newline or another
+// control character in it (a scenario's multi-line string) is shown escaped.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += char(c);
+  }
+  return out;
 }
+}  // namespace
 
 const std::string& command_line() { return g_command_line; }
 
@@ -28,6 +40,7 @@ int run_cli(int argc, char** argv) {
   add_compare_command(app, action);
   add_worker_command(app, action);
   add_copy_command(app, action);
+  add_faultfs_command(app, action);
   add_cache_command(app, action);
   add_sqlite_info_command(app, action);
   try {
@@ -37,13 +50,13 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "backup-bench: {}\n", e.what());
+    fmt::print(stderr, "backup-bench: {}\n", one_line(e.what()));
     return 2;
   }
   try {
     return action ? action() : 2;
   } catch (const UsageError& e) {
-    fmt::print(stderr, "backup-bench: {}\n", e.what());
+    fmt::print(stderr, "backup-bench: {}\n", one_line(e.what()));
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "backup-bench: internal error: {}\n", e.what());

@@ -12,7 +12,7 @@ namespace {
 struct RunFlags {
   std::string preset, scenario, modes, strategies, db_mb, writers, readers, rate, repeat, seed, shard, out;
   std::vector<std::string> sets;
-  bool keep = false;
+  bool keep = false, check = false;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -58,6 +58,14 @@ int run(const RunFlags& f) {
       throw UsageError(fmt::format("--shard '{}': expected K/N, e.g. 0/3", f.shard));
     }
   }
+  if (f.check) {
+    // What `run` checks before any work, and nothing else (docs/faults.md, fuzzing).
+    if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
+      throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
+    check_scenario(s);
+    fmt::print("scenario {}: {} trial(s)\n", s.name, shard(expand(s), opt.shard_k, opt.shard_n).size());
+    return 0;
+  }
   return run_scenario(s, opt);
 }
 
@@ -79,6 +87,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (K/N, 0 <= K < N)");
   cmd->add_option("--set", f->sets, "any scenario option as KEY=VALUE (list options)");
   cmd->add_flag("--keep-snapshots", f->keep, "keep each trial's database and snapshot");
+  cmd->add_flag("--check", f->check, "check the scenario and its flags, print the trial count, run nothing");
   cmd->add_option("--out", f->out, "run folder (default runs/<timestamp>, linked as runs/latest)");
   cmd->callback([f, &action] { action = [f] { return run(*f); }; });
 }

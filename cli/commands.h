@@ -18,6 +18,7 @@ void add_report_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
 void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
+void add_faultfs_command(CLI::App& app, Action& action);  // internal: __faultfs
 void add_sqlite_info_command(CLI::App& app, Action& action);  // internal: __sqlite-info
 void add_cache_command(CLI::App& app, Action& action);
 

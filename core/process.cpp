@@ -99,6 +99,9 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
 }
 
 ExitStatus kill_and_wait(pid_t pid) {
+  // kill(-1) would signal every process we may signal, kill(0) our own group:
+  // a pid already reaped (-1) or never started (0) is nothing to kill.
+  if (pid <= 0) return ExitStatus{127, 0};
   kill(pid, SIGKILL);
   return wait_for(pid);
 }

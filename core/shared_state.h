@@ -24,6 +24,14 @@ struct WorkerSlot {
   std::atomic<int64_t> busy_errors{0};  // SQLITE_BUSY/LOCKED returned to the worker
   std::atomic<int64_t> behind{0};       // open-loop: transactions started late
   std::atomic<int64_t> max_lag_ns{0};   // open-loop: worst lateness behind schedule
+  // Writers' expected state, which survives a SIGKILL (samples stream in
+  // chunks, so a killed writer loses its last ones): the seq of the last
+  // transaction whose COMMIT returned, when it returned, and whether a
+  // transaction is under way (set before it begins, cleared after its COMMIT
+  // returned and last_committed_seq was stored).
+  std::atomic<int64_t> last_committed_seq{0};
+  std::atomic<int64_t> last_commit_ns{0};
+  std::atomic<int> in_tx{0};
   std::atomic<int> failed{0};           // nonzero: the worker hit a fatal error
   char error[200] = {};                 // its message, written before `failed`
 };

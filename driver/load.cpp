@@ -63,7 +63,8 @@ Load::~Load() {
   for (pid_t p : extra_) kill_and_wait(p);
   if (!stopped_) {
     state().stop = true;
-    for (pid_t p : workers_) kill_and_wait(p);
+    for (pid_t p : workers_)
+      if (p > 0) kill_and_wait(p);  // -1: already reaped
   }
   for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i));
 }
@@ -90,6 +91,15 @@ std::vector<Schedule> Load::reader_schedules() const {
 
 void Load::forget(pid_t p) { std::erase(extra_, p); }
 
+void Load::expect_death(int i, int signal) { expected_deaths_[i] = signal; }
+
+bool Load::expected(int i, const ExitStatus& ex) {
+  auto it = expected_deaths_.find(i);
+  if (it == expected_deaths_.end() || ex.signal != it->second) return false;
+  deaths_[i] = ex;
+  return true;
+}
+
 void Load::check_workers() {
   SharedState& st = state();
   for (int i = 0; i < int(workers_.size()); ++i) {
@@ -98,6 +108,7 @@ void Load::check_workers() {
     if (workers_[i] <= 0) continue;
     if (auto ex = try_wait(workers_[i])) {
       workers_[i] = -1;  // reaped
+      if (expected(i, *ex)) continue;
       throw HarnessError(fmt::format("{} {} before the load was stopped", worker_name(i), how_it_ended(*ex)));
     }
   }
@@ -174,7 +185,7 @@ void Load::stop() {
     if (workers_[i] <= 0) continue;
     auto ex = wait_for(workers_[i]);
     workers_[i] = -1;
-    if (!ex.ok()) failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(ex), st.workers[i].error));
+    if (!ex.ok() && !expected(i, ex)) failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(ex), st.workers[i].error));
   }
   if (!failures.empty()) throw HarnessError(failures.front());
   for (int i = 0; i < int(workers_.size()); ++i) {

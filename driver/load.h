@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -89,6 +90,15 @@ class Load {
   // Sets the stop flag, waits for every worker, reads their samples (and removes
   // the sample files). Throws HarnessError when a worker failed.
   void stop();
+
+  // A death injected on purpose (driver/nemesis.h): worker `i` (writers first,
+  // then readers) ending by `signal` is recorded in deaths(), not a harness
+  // error. Any other ending of it, or of another worker, still is.
+  void expect_death(int i, int signal);
+  // The worker's pid while it runs (0 once reaped).
+  pid_t worker_pid(int i) const { return workers_.at(size_t(i)) > 0 ? workers_[size_t(i)] : 0; }
+  // Expected deaths seen so far: worker index -> how it ended.
+  const std::map<int, ExitStatus>& deaths() const { return deaths_; }
   std::vector<Sample> writer_samples, reader_samples;
   int64_t behind = 0, max_lag_ns = 0;
   std::vector<SizeSample> sizes;  // decimated: at most kMaxSizes, evenly spread
@@ -101,6 +111,8 @@ class Load {
 
  private:
   void check_workers();
+  // Whether worker i ending as `ex` was expected (and records it).
+  bool expected(int i, const ExitStatus& ex);
   void sample_sizes(int64_t now, WalWatch* wal);
   void sample_memory(int64_t now);
   std::string samples_path(int i) const;
@@ -109,6 +121,8 @@ class Load {
   LoadSpec spec_;
   ShmSegment seg_;
   std::vector<pid_t> workers_, extra_;
+  std::map<int, int> expected_deaths_;  // worker index -> signal
+  std::map<int, ExitStatus> deaths_;
   int64_t t0_ = 0;
   int64_t size_every_ns_ = 5'000'000, last_size_ = 0, last_memory_ = 0;
   bool stopped_ = false;

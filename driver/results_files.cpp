@@ -85,7 +85,11 @@ std::string trials_csv(const nlohmann::json& trials) {
                            {"snapshot_seq", "/verdict/snapshot_seq"},
                            {"committed_before_start", "/verdict/committed_before_start"},
                            {"committed_before_end", "/verdict/committed_before_end"},
-                           {"detail", "/verdict/detail"}});
+                           {"detail", "/verdict/detail"},
+                           // Faulted trials (docs/faults.md); empty without a fault.
+                           {"fault", "/fault/kind"}, {"fault_injected", "/fault/injected"},
+                           {"outcome_ok", "/outcome_check/ok"}, {"source_ok", "/source_check/ok"},
+                           {"source_detail", "/source_check/detail"}});
   std::string out;
   for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i].first;
   out += "\n";
@@ -123,6 +127,7 @@ static std::string row_name(const nlohmann::json& r, const nlohmann::json& rows)
     return false;
   };
   std::string n = r["label"].get<std::string>();
+  if (r.value("fault", "none") != "none") n += "+" + r.value("fault", "");
   if (varies("db_mb")) n += fmt::format(" {}MB", r["db_mb"].get<int64_t>());
   if (varies("writer_count")) n += fmt::format(" w{}", r["writer_count"].get<int64_t>());
   if (varies("filesystem") || r["filesystem"] != "host") n += " " + r["filesystem"].get<std::string>();

@@ -179,10 +179,11 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   const int64_t started = now_ns();
   for (size_t i = 0; i < cells.size() && !interrupted && !full; ++i) {
     const Cell& c = cells[i];
-    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={}{}{} r{}", i + 1, cells.size(), c.mode,
+    std::string head = fmt::format("[{}/{}] {} {} db={}MB w={}{}{} r{}{}", i + 1, cells.size(), c.mode,
                                    c.strategy.label, c.db_mb, c.writers,
                                    c.filesystem == "host" ? "" : " fs=" + c.filesystem,
-                                   c.sqlite == "system" ? "" : " sqlite=" + c.sqlite, c.repetition);
+                                   c.sqlite == "system" ? "" : " sqlite=" + c.sqlite, c.repetition,
+                                   c.fault == "none" ? "" : " fault=" + c.fault);
     // Elapsed time and an estimate of what is left, from the trials done so far.
     auto clock = [&]() {
       const double el = ns_to_s(now_ns() - started);
@@ -230,7 +231,9 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
       say(stderr, fmt::format("HARNESS ERROR in {}: {}\n", head, e.what()));
     }
     std::string unsteady_note;
-    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>()) {
+    // A faulted trial is left out of writer figures anyway (docs/faults.md).
+    if (t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !t["load"]["steady"].get<bool>() &&
+        t["fault"].is_null()) {
       unsteady.push_back(fmt::format("{}/{} r{}", c.mode, c.strategy.label, c.repetition));
       unsteady_note = ", UNSTEADY load: " + t["load"]["reason"].get<std::string>();
     }

@@ -243,6 +243,35 @@ const std::vector<Option>& table() {
                              "the previous ends)",
         "30"},
        dbl_opt(&Scenario::backup_interval_s, 0, kMaxSeconds)},
+      {{"faults", "faults injected during the backup, a matrix axis (docs/faults.md): none, kill-writer, "
+                  "kill-reader, kill-backup, pause-writer, fill-dest, fail-dest-write, fail-dest-fsync",
+        "none"},
+       [](Scenario& s, const Values& v) {
+         if (v.empty()) throw UsageError("empty list");
+         for (size_t i = 0; i < v.size(); ++i) {
+           if (std::find(kFaultKinds.begin(), kFaultKinds.end(), v[i]) == kFaultKinds.end())
+             throw UsageError(fmt::format("unknown fault '{}' (expected {})", v[i], fmt::join(kFaultKinds, ", ")));
+           if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i))
+             throw UsageError(fmt::format("fault '{}' is listed twice", v[i]));
+         }
+         s.faults = v;
+       }},
+      {{"fault_at", "when a fault strikes: asked (the backup starts asking for the database) or reading (its first "
+                    "read of the source)",
+        "reading"},
+       [](Scenario& s, const Values& v) {
+         auto x = one("fault_at", v);
+         if (x != "asked" && x != "reading")
+           throw UsageError(fmt::format("fault_at: '{}' is not asked or reading", x));
+         s.fault_at = x;
+       }},
+      {{"fault_delay_ms", "milliseconds after fault_at before a fault strikes", "0"},
+       int_opt(&Scenario::fault_delay_ms, 0, 600'000)},
+      {{"fault_pause_ms", "pause-writer: how long the writer stays stopped (SIGSTOP .. SIGCONT)", "200"},
+       int_opt(&Scenario::fault_pause_ms, 1, 600'000)},
+      {{"fault_write_limit_kb",
+        "fail-dest-write: a write reaching past this offset (KiB) of any destination file fails with EIO", "256"},
+       int_opt(&Scenario::fault_write_limit_kb, 0, int64_t(1) << 30)},
   };
   return t;
 }
@@ -444,7 +473,12 @@ nlohmann::json to_json(const Scenario& s) {
           {"integrity_check", s.integrity_check},
           {"cooldown_s", s.cooldown_s},
           {"backups", s.backups},
-          {"backup_interval_s", s.backup_interval_s}};
+          {"backup_interval_s", s.backup_interval_s},
+          {"faults", s.faults},
+          {"fault_at", s.fault_at},
+          {"fault_delay_ms", s.fault_delay_ms},
+          {"fault_pause_ms", s.fault_pause_ms},
+          {"fault_write_limit_kb", s.fault_write_limit_kb}};
 }
 
 void check_scenario(const Scenario& s) {
@@ -457,9 +491,14 @@ void check_scenario(const Scenario& s) {
       if (s.strategies[i].label == s.strategies[j].label)
         throw UsageError(fmt::format("strategy label '{}' is used twice; give each variant its own label",
                                      s.strategies[i].label));
-  const double cells = double(s.modes.size()) * double(s.strategies.size()) * double(s.db_mb.size()) *
-                       double(s.writers.size()) * double(s.filesystems.size()) * double(s.sqlite.size()) *
-                       double(s.repeat);
+  const bool faulted = s.faults != std::vector<std::string>{"none"};
+  if (faulted && s.backups > 1)
+    throw UsageError("faults: a fault is injected into a trial of one backup; set backups = 1");
+  if (s.readers == 0 && std::find(s.faults.begin(), s.faults.end(), "kill-reader") != s.faults.end())
+    throw UsageError("faults: kill-reader needs a reader (readers = 0)");
+  const double cells = double(s.modes.size()) * double(s.strategies.size()) * double(s.faults.size()) *
+                       double(s.db_mb.size()) * double(s.writers.size()) * double(s.filesystems.size()) *
+                       double(s.sqlite.size()) * double(s.repeat);
   if (cells > kMaxCells)
     throw UsageError(fmt::format("the scenario expands to {:.0f} trials, more than the limit of {}", cells, kMaxCells));
 }
@@ -473,21 +512,23 @@ std::vector<Cell> expand(const Scenario& s) {
   std::vector<Cell> cells;
   for (auto& mode : s.modes)
     for (auto& st : s.strategies)
-      for (auto mb : s.db_mb)
-        for (auto w : s.writers)
-          for (auto& fsys : s.filesystems)
-            for (auto& build : s.sqlite)
-              for (int rep = 0; rep < s.repeat; ++rep) {
-                Cell c{int(cells.size()), mode, st, mb, w, fsys, build, rep, 0};
-                // The seed depends on what the cell is, not on its position, so a
-                // shard or a reordered matrix runs each cell with the same seed
-                // (and cells of a run without the newer axes keep their seeds).
-                std::string id = fmt::format("{}|{}|{}|{}|{}|{}", s.seed, mode, st.label, mb, w, rep);
-                if (fsys != "host") id += "|fs=" + fsys;
-                if (build != "system") id += "|sqlite=" + build;
-                c.seed = fnv1a(id) >> 1;
-                cells.push_back(c);
-              }
+      for (auto& fault : s.faults)
+        for (auto mb : s.db_mb)
+          for (auto w : s.writers)
+            for (auto& fsys : s.filesystems)
+              for (auto& build : s.sqlite)
+                for (int rep = 0; rep < s.repeat; ++rep) {
+                  Cell c{int(cells.size()), mode, st, mb, w, fsys, build, rep, 0, fault};
+                  // The seed depends on what the cell is, not on its position, so a
+                  // shard or a reordered matrix runs each cell with the same seed
+                  // (and cells of a run without the newer axes keep their seeds).
+                  std::string id = fmt::format("{}|{}|{}|{}|{}|{}", s.seed, mode, st.label, mb, w, rep);
+                  if (fault != "none") id += "|" + fault;
+                  if (fsys != "host") id += "|fs=" + fsys;
+                  if (build != "system") id += "|sqlite=" + build;
+                  c.seed = fnv1a(id) >> 1;
+                  cells.push_back(c);
+                }
   return cells;
 }
 

@@ -3,7 +3,9 @@
 // overridden from the command line. Every option is declared once, with its help
 // and default, in the option table (scenario.cpp); files and flags both use it.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -54,7 +56,19 @@ struct Scenario {
   int64_t backups = 1;             // backups per trial, on a schedule while the load continues (soak)
   double backup_interval_s = 30;   // between the starts of consecutive backups
   double cooldown_s = 0.5;
+  // Faults injected during the backup (docs/faults.md, driver/nemesis.h): a
+  // matrix axis of kinds, when they strike, and their sizes.
+  std::vector<std::string> faults{"none"};
+  std::string fault_at = "reading";  // asked | reading
+  int64_t fault_delay_ms = 0;
+  int64_t fault_pause_ms = 200;
+  int64_t fault_write_limit_kb = 256;
 };
+
+// The faults a scenario can inject (`faults`), "none" first.
+inline constexpr std::array<std::string_view, 8> kFaultKinds{
+    "none", "kill-writer", "kill-reader", "kill-backup", "pause-writer", "fill-dest", "fail-dest-write",
+    "fail-dest-fsync"};
 
 struct OptionDef {
   std::string key;
@@ -91,14 +105,15 @@ struct Cell {
   std::string sqlite = "system";
   int repetition = 0;
   uint64_t seed = 0;  // derived from the scenario seed and the cell's identity
+  std::string fault = "none";  // one of kFaultKinds
 };
 
 // Checks what no single option can: worker counts within the shared segment's
 // slots, one label per strategy variant, a matrix of sane size. UsageError.
 void check_scenario(const Scenario& s);
 
-// Expands the matrix: modes x strategies x sizes x writer counts x filesystems x
-// SQLite builds x repetitions.
+// Expands the matrix: modes x strategies x faults x sizes x writer counts x
+// filesystems x SQLite builds x repetitions.
 std::vector<Cell> expand(const Scenario& s);
 // Every N-th cell starting at K (0 <= K < N).
 std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n);

@@ -78,9 +78,19 @@ bool takes(const nlohmann::json& t, const nlohmann::json& b, From f) {
 
 }  // namespace
 
+// The injected fault's kind ("none" without one): a trial's `fault` is an object,
+// a summary row's the kind itself (docs/faults.md).
+static std::string fault_kind(const nlohmann::json& r) {
+  auto it = r.find("fault");
+  if (it == r.end() || it->is_null()) return "none";
+  return it->is_string() ? it->get<std::string>() : it->value("kind", "none");
+}
+
 std::string row_key(const nlohmann::json& r) {
-  return fmt::format("{}/{}@{}MB/w{}/{}/{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
-                     r.value("writer_count", 0), r.value("filesystem", "host"), r.value("sqlite", "system"));
+  const std::string fault = fault_kind(r);
+  return fmt::format("{}/{}@{}MB/w{}/{}/{}{}", r.value("mode", "?"), r.value("label", "?"), r.value("db_mb", 0),
+                     r.value("writer_count", 0), r.value("filesystem", "host"), r.value("sqlite", "system"),
+                     fault == "none" ? "" : "+" + fault);
 }
 
 nlohmann::json summarize(const nlohmann::json& trials,
@@ -106,6 +116,7 @@ nlohmann::json summarize(const nlohmann::json& trials,
                        {"sqlite_version", first.contains("sqlite_build") && first["sqlite_build"].contains("version")
                                               ? first["sqlite_build"]["version"]
                                               : nlohmann::json(nullptr)},
+                       {"fault", fault_kind(first)},
                        {"expected_safe", first.value("expected_safe", false)},
                        {"trials", ts.size()}};
     int harness = 0, skip = 0, unsteady = 0, steady = 0;

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "core/holders.h"
+#include "driver/nemesis.h"
 #include "driver/templates.h"
 #include "driver/time_limit.h"
 #include "driver/builds.h"
@@ -139,6 +140,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   t.reader_rate = s.reader_rate;
   t.reader_shape = s.reader_shape;
   t.time_limit_s = s.backup_timeout_s;  // "auto" (0) is settled once the database exists
+  t.fault = planned_fault(s, c);        // the nemesis (driver/nemesis.h)
   // Paths inside results.json are relative to the run folder, so it can move.
   const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
                                       c.repetition);
@@ -163,8 +165,14 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   if (!place.cannot.empty()) return skip(place.cannot);
   t.filesystem_info = place.info;
   fs::create_directories(dir);
-  const std::string db = place.data_dir + "/db.sqlite", snapshot = place.dest_dir + "/snapshot.db";
-  const std::string& dest_dir = place.dest_dir;
+  const std::string db = place.data_dir + "/db.sqlite";
+  Nemesis nemesis(s, c);  // a fault's destination filesystem, before any work
+  if (!nemesis.cannot().empty()) {
+    fs::remove_all(dir);
+    return skip(nemesis.cannot());
+  }
+  const std::string snapshot = nemesis.destination(place.dest_dir + "/snapshot.db");
+  const std::string dest_dir = std::filesystem::path(snapshot).parent_path().string();
   // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
   // any work is spent on the trial.
   if (auto why = skip_reason_for(*info, c.mode, true, db, snapshot); !why.empty()) {
@@ -239,6 +247,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     const int64_t spawned = now_ns();
     pid_t bpid = spawn(build.exe, args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
     load.adopt(bpid);
+    nemesis.strike(load, bpid);
     WalWatch wal;
     const std::string what = fmt::format("backup {}{} (time limit {:g}s)", info->name,
                                          s.backups > 1 ? fmt::format(" {}/{}", k + 1, s.backups) : "",
@@ -265,6 +274,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.backup.busy_retries = std::max(b.backup.busy_retries, bp.busy_retries.load());
     b.backup.extra["started_late_ms"] = ns_to_ms(std::max<int64_t>(0, spawned - due));
     b.snapshot_file = snapshot;
+    nemesis.backup_ended(b, *ex);
     if (s.backups > 1 && b.backup.completed()) {
       // Set aside (a reflink where the filesystem has them) for validation after
       // the load stops; the destination stays for the next backup.
@@ -285,7 +295,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
 
   for (auto& b : t.backups) {
     if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
-    const FreshnessBounds bounds = freshness_bounds(load.writer_samples, b.snapshot);
+    const FreshnessBounds bounds = nemesis.widen(freshness_bounds(load.writer_samples, b.snapshot), load);
     if (b.backup.completed()) {
       // The cell's own SQLite judges its snapshot; a private copy for recovery,
       // if one is needed, goes beside the trial.
@@ -299,6 +309,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     }
     if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);
   }
+  nemesis.after_trial(t, load, db, dir);
   if (!env.keep_snapshots) remove_db_files(snapshot);
   // The driver validated in-process: its peak includes the validator's.
   if (auto m = memory_of(getpid())) load.mem_driver.add(*m);

@@ -60,6 +60,31 @@ nlohmann::json backup_json(const TrialResult& t, const BackupRun& b) {
           {"verdict", to_json(b.verdict)}};
 }
 
+nlohmann::json fault_json(const TrialResult& t) {
+  if (!t.fault) return nullptr;
+  const FaultRecord& f = *t.fault;
+  auto opt = [](const std::optional<bool>& b) { return b ? nlohmann::json(*b) : nlohmann::json(nullptr); };
+  return {{"kind", f.kind},
+          {"at", f.at},
+          {"target", f.target},
+          {"injected", f.injected},
+          {"injected_s", f.injected_ns && t.t0_ns ? nlohmann::json(ns_to_s(f.injected_ns - t.t0_ns)) : nullptr},
+          {"during_backup", opt(f.during_backup)},
+          {"mid_transaction", opt(f.mid_transaction)},
+          {"detail", f.detail},
+          {"dest", f.dest},
+          {"partials_removed", f.partials_removed}};
+}
+
+nlohmann::json check_json(const std::optional<FaultCheck>& c) {
+  if (!c) return nullptr;
+  nlohmann::json j = c->facts;
+  j["ok"] = c->ok;
+  j["detail"] = c->detail;
+  if (!c->status.empty()) j["status"] = c->status;
+  return j;
+}
+
 }  // namespace
 
 void to_json(nlohmann::json& j, const TrialResult& t) {
@@ -115,7 +140,10 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"verdict", first["verdict"]},
        {"backups", backups},
        {"series", t.series.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.series)},
-       {"errors", t.errors}};
+       {"errors", t.errors},
+       {"fault", fault_json(t)},
+       {"outcome_check", check_json(t.outcome_check)},
+       {"source_check", check_json(t.source_check)}};
   auto& w = j["writers"];
   w["baseline"] = WindowFigures{true, t.writers_baseline};
   w["total_commits"] = t.total_commits;
@@ -145,10 +173,19 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   t.load.steady = false;
   t.load.reason = "the trial failed in the harness";
   t.errors.push_back(why);
+  if (c.fault != "none") {
+    t.fault.emplace();
+    t.fault->kind = c.fault;
+    t.fault->detail = "the trial failed in the harness";
+  }
   return t;
 }
 
 bool trial_is_finding(const nlohmann::json& t) {
+  // A fault's checks hold for every strategy: nothing left at the destination by
+  // a failed backup, and the source intact.
+  for (auto* k : {"outcome_check", "source_check"})
+    if (t.contains(k) && t[k].is_object() && !t[k].value("ok", true)) return true;
   if (!t.value("expected_safe", false)) return false;
   for (auto& b : t["backups"])
     if (wrong_snapshot(b["verdict"]["status"].get<VerdictStatus>())) return true;
@@ -156,7 +193,10 @@ bool trial_is_finding(const nlohmann::json& t) {
 }
 
 bool impact_counts(const nlohmann::json& t) {
-  return t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && t["load"]["steady"].get<bool>();
+  // A fault's writer figures measure the fault, not the backup.
+  const bool faulted = t.contains("fault") && t["fault"].is_object();
+  return t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !faulted &&
+         t["load"]["steady"].get<bool>();
 }
 
 }  // namespace bb

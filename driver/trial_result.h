@@ -38,6 +38,28 @@ struct BackupRun {
   std::string snapshot_file;  // where its snapshot waits for validation (not serialised)
 };
 
+// What the nemesis injected into a trial (docs/faults.md, driver/nemesis.h).
+struct FaultRecord {
+  std::string kind;    // one of kFaultKinds (never "none": a trial without a fault has no record)
+  std::string at;      // when it was to strike: "reading+0ms", or "the destination, from the start"
+  std::string target;  // "writer 0", "reader 0", "the backup process", "the destination"
+  bool injected = false;
+  int64_t injected_ns = 0;              // when it struck (CLOCK_MONOTONIC; 0: it did not)
+  std::optional<bool> during_backup;    // the backup had not yet released the database when it struck
+  std::optional<bool> mid_transaction;  // kill/pause-writer: the writer was inside a transaction
+  std::string detail;                   // what happened, in words
+  nlohmann::json dest = nullptr;        // fill-dest / fail-dest-*: the destination's filesystem
+  int64_t partials_removed = 0;         // a killed backup's temporaries removed after it
+};
+
+// One check of a faulted trial: passed or not, and why.
+struct FaultCheck {
+  bool ok = true;
+  std::string status;  // source_check: the source's verdict (OK, CORRUPT, ...)
+  std::string detail;
+  nlohmann::json facts = nlohmann::json::object();  // merged into the record (bounds, seqs, ...)
+};
+
 struct TrialResult {
   Cell cell;
   Params params;
@@ -63,6 +85,11 @@ struct TrialResult {
   nlohmann::json phases_s = nlohmann::json::object();  // seconds per phase: prepare, start_load, warmup, ...  // peak memory per kind of process (core/proc_memory.h)
   std::string series;  // the time series file, relative to the run folder
   std::vector<std::string> errors;
+  // Faulted trials only (null otherwise): what was injected, whether the outcome
+  // was acceptable (a snapshot that is OK, or FAILED with a reason and nothing
+  // at the destination), whether the source was intact afterwards.
+  std::optional<FaultRecord> fault;
+  std::optional<FaultCheck> outcome_check, source_check;
 
   BackupRun& first() { return backups.at(0); }
   const BackupRun& first() const { return backups.at(0); }
@@ -72,10 +99,12 @@ void to_json(nlohmann::json& j, const TrialResult& t);
 // A trial that failed in the harness: every field present, figures empty.
 TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why);
 
-// Whether a trial's non-OK verdict is a finding (`run` exits 1).
+// Whether a trial's non-OK verdict is a finding (`run` exits 1); so is a faulted
+// trial whose outcome or source check failed.
 bool trial_is_finding(const nlohmann::json& trial);
 // Whether a trial's writer figures describe a backup's impact: it ran in the
-// harness, was not skipped, and its load was steady (docs/measuring-impact.md).
+// harness, was not skipped, had no fault injected, and its load was steady
+// (docs/measuring-impact.md).
 bool impact_counts(const nlohmann::json& trial);
 
 }  // namespace bb

@@ -84,6 +84,7 @@ void loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, Sampl
     int32_t attempts = 1;
     int64_t seq = 0;
     bool done = false;
+    slot.in_tx = 1;
     while (!done) {
       try {
         seq = op(rng);
@@ -95,8 +96,15 @@ void loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, Sampl
         if (st.stop.load(std::memory_order_relaxed)) break;
       }
     }
+    const int64_t end = now_ns();
+    if (done && seq > 0) {
+      // COMMIT returned: the expected state in shared memory, before in_tx clears.
+      slot.last_committed_seq = seq;
+      slot.last_commit_ns = end;
+    }
+    slot.in_tx = 0;
     if (!done) break;
-    log.record({seq, intended, start, now_ns(), int32_t(a.slot), attempts});
+    log.record({seq, intended, start, end, int32_t(a.slot), attempts});
   }
 }
 
