@@ -60,8 +60,8 @@ def latency_timeline(results):
             row = by_mode.get(mode)
             t = typical(row) if row else None
             if t is None:
-                skipped = row is not None and row.all_skipped
-                style.note(ax, f"{lab} · {mode}: not run here" if skipped or row is None else "no data")
+                why = "not in this run" if row is None else "not run here" if row.all_skipped else "no data"
+                style.note(ax, f"{lab} · {mode}: {why}")
                 ax.set_title(f"{lab} · {mode}", fontsize=10.5, loc="left")
                 continue
             s = t.series()
