@@ -1,7 +1,9 @@
 """The seed article's claims, each quoted in full and judged from results.json
-figures only (per-trial figures and summary rows). Writer-flow judgements use
-steady trials only; verdict counts use every trial that ran (not skipped, not
-failed in the harness). Every judgement carries the figures it rests on."""
+figures only (per-backup figures and summary rows). Writer-flow judgements use
+the backups of steady trials only; verdict counts use every snapshot of the
+trials that ran (not skipped, not failed in the harness), one per backup. A run
+with several filesystems or SQLite builds is judged per journal mode and per
+place (filesystem x build). Every judgement carries the figures it rests on."""
 import figures as F
 
 ARTICLE = "SQLite Backup: Safely Closing Connections & Handling Open Handles"
@@ -25,18 +27,37 @@ def _labels(results, strategy, variants):
     return plain or labs
 
 
+def _places(results):
+    """[(filesystem, sqlite, words)]: where the run's trials ran; words are "" when
+    the run has only one place."""
+    several = results.varies("filesystem") or results.varies("sqlite")
+    out = []
+    for t in results.trials:
+        p = (t.filesystem, t.sqlite, f", {t.filesystem}, SQLite {t.sqlite_version}" if several else "")
+        if p not in out:
+            out.append(p)
+    return out
+
+
 def _cells(results, strategy, variants=False):
-    """[(title, mode, trials that ran)] per mode (and label when there are several).
-    A trial that failed in the harness says nothing about the strategy: it is left
-    out here and counted by _excluded_note."""
+    """[(title, mode, trials that ran)] per mode (and label when there are several,
+    and place when the run has several). A trial that failed in the harness says
+    nothing about the strategy: it is left out here and counted by _excluded_note."""
     labs = _labels(results, strategy, variants)
     out = []
     for mode in results.modes:
-        for lab in labs:
-            ran = [t for t in results.trials_of(mode, lab) if not t.skipped and t.harness_error is None]
-            if ran:
-                out.append((f"{mode} mode" + (f", {lab}" if len(labs) > 1 else ""), mode, ran))
+        for fs, sqlite, where in _places(results):
+            for lab in labs:
+                ran = [t for t in results.trials_of(mode, lab, filesystem=fs, sqlite=sqlite)
+                       if not t.skipped and t.harness_error is None]
+                if ran:
+                    out.append((f"{mode} mode{where}" + (f", {lab}" if len(labs) > 1 else ""), mode, ran))
     return out
+
+
+def _backups(trials):
+    """Every backup of these trials (one snapshot each)."""
+    return [b for t in trials for b in t.backups]
 
 
 def _excluded_note(trials, writer_figures=True):
@@ -47,7 +68,8 @@ def _excluded_note(trials, writer_figures=True):
     if unsteady and writer_figures:
         parts.append(f"{F.count(unsteady, 'unsteady trial')} left out of writer figures")
     if trials:
-        harness = [t for t in trials[0].results.trials_of(trials[0].mode, trials[0].label)
+        harness = [t for t in trials[0].results.trials_of(trials[0].mode, trials[0].label,
+                                                           filesystem=trials[0].filesystem, sqlite=trials[0].sqlite)
                    if t.harness_error is not None]
         if harness:
             parts.append(f"{F.count(len(harness), 'trial')} that failed in the harness left out")
@@ -56,17 +78,18 @@ def _excluded_note(trials, writer_figures=True):
 
 # --- did writers keep committing during a backup?
 def _flow(trials):
-    """(kind, plain-words evidence) over the steady trials. Pooled over them:
-    of the commits due during the backups (scheduled in the impact window), how
-    many were delayed beyond the baseline's p99 (or its maximum when p99 is
-    withheld). Most delayed: writers were blocked; hardly any: they kept
+    """(kind, plain-words evidence) over the backups of the steady trials. Pooled
+    over them: of the commits due during the backups (scheduled in an impact
+    window), how many were delayed beyond the baseline's p99 (or its maximum when
+    p99 is withheld). Most delayed: writers were blocked; hardly any: they kept
     committing; fewer than 3 due: too short to tell."""
     steady = [t for t in trials if t.impact_counts]
-    due = sum(t.raw["writers"]["during"]["n"] for t in steady)
-    delayed = sum(t.get("writers/delayed_commits", 0) for t in steady)
-    gaps = [t.raw["writers"]["max_writer_gap_ms"] for t in steady if t.raw["writers"]["max_writer_gap_ms"]]
+    backups = _backups(steady)
+    due = sum(b.during["n"] for b in backups)
+    delayed = sum(b.get("writers/delayed_commits", 0) for b in backups)
+    stalls = [b.stall_ms for b in backups if b.stall_ms is not None]
     floors = [t.floor_ms for t in steady if t.floor_ms]
-    wins = [(t.get("windows/impact/end_s", 0) - t.get("windows/impact/start_s", 0)) for t in steady]
+    lengths = [b.get("backup/duration_s") for b in backups if b.get("backup/duration_s") is not None]
     if not steady:
         return "unclear", "no steady trial" + _excluded_note(trials)
     if due < 3:
@@ -76,15 +99,14 @@ def _flow(trials):
         kind = "blocked" if frac >= 0.5 else "proceeds" if frac <= 0.2 else "slowed"
     words = {"blocked": "Writers were held up", "proceeds": "Writers kept committing",
              "slowed": "Writers were partly held up"}
+    of = F.count(len(steady), "steady trial") + (f", {len(backups)} backups" if len(backups) > len(steady) else "")
     if kind == "unclear":
-        head = (f"Too few commits were due to tell: {due} during the backups of "
-                f"{F.count(len(steady), 'steady trial')}; ")
+        head = f"Too few commits were due to tell: {due} during the backups of {of}; "
     else:
-        head = (f"{words[kind]}: of {due} commits due during the backups ({F.count(len(steady), 'steady trial')}), "
-                f"{delayed} were delayed beyond the baseline's p99; ")
-    txt = (f"{head}longest gap of one writer "
-           f"{F.ms(max(gaps) if gaps else None)} against its schedule's {F.ms(max(floors) if floors else None)}; "
-           f"longest backup {F.secs(max(wins) if wins else None)}")
+        head = (f"{words[kind]}: of {due} commits due during the backups ({of}), "
+                f"{delayed} {'was' if delayed == 1 else 'were'} delayed beyond the baseline's p99; ")
+    txt = (f"{head}one writer waited at most {F.ms(max(stalls) if stalls else None)} beyond its schedule's gap of "
+           f"{F.ms(max(floors) if floors else None)}; longest backup {F.secs(max(lengths) if lengths else None)}")
     return kind, txt + _excluded_note(trials)
 
 
@@ -98,10 +120,10 @@ def _flow_status(kind, blocked_supports):
 
 def _readers(trials):
     """Whether readers were held off during the backups: (True/False/None, text)."""
-    steady = [t for t in trials if t.impact_counts and t.raw.get("reader_count")]
-    due = sum(t.get("readers/during/n", 0) for t in steady)
-    done = sum(t.get("readers/during/queries", 0) for t in steady)
-    if not steady or due == 0:
+    backups = _backups(t for t in trials if t.impact_counts and t.raw.get("reader_count"))
+    due = sum(b.get("readers/during/n", 0) for b in backups)
+    done = sum(b.get("readers/during/queries", 0) for b in backups)
+    if due == 0:
         return None, "no reader query was due during these backups"
     return done == 0, f"readers completed {done} of {due} queries due during the backups"
 
@@ -121,10 +143,16 @@ def _combine(per_mode):
 
 
 def _verdicts(trials):
+    """{verdict: count} over the trials' snapshots (one per backup)."""
     c = {}
-    for t in trials:
-        c[t.verdict] = c.get(t.verdict, 0) + 1
+    for b in _backups(trials):
+        c[b.verdict] = c.get(b.verdict, 0) + 1
     return c
+
+
+def _which(b):
+    """A backup in words: "repetition 1" (or "repetition 1, backup 3" on a schedule)."""
+    return f"repetition {b.trial.repetition}" + (f", backup {b.index + 1}" if len(b.trial.backups) > 1 else "")
 
 
 # --- the claims
@@ -161,9 +189,11 @@ def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
                 st = SUPPORTED if torn else PARTLY if wrong else NOT_OBSERVED
             else:
                 st = CONTRADICTED if wrong else PARTLY if failed else SUPPORTED
+            bs = _backups(ts)
             txt = f"{title}: {st}. Verdicts {F.verdict_counts(c)} over {F.count(len(ts), 'trial')}"
+            txt += f" ({len(bs)} snapshots)" if len(bs) > len(ts) else ""
             txt += _excluded_note(ts, writer_figures=False)
-            detail = next((t.get("verdict/detail") for t in ts if t.verdict in WRONG and t.get("verdict/detail")),
+            detail = next((b.get("verdict/detail") for b in bs if b.verdict in WRONG and b.get("verdict/detail")),
                           None)
             if detail:
                 txt += f"; for example: {detail}"
@@ -172,13 +202,14 @@ def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
             if st == NOT_OBSERVED:
                 txt += "; no wrong snapshot in this run (a finite run cannot show the risk is zero)"
             if failed:
-                reasons = sorted({t.get("backup/error") or "no reason given" for t in ts if t.verdict == "FAILED"})
+                reasons = sorted({b.get("backup/error") or "no reason given" for b in bs if b.verdict == "FAILED"})
                 txt += f"; {failed} backup(s) failed: {'; '.join(reasons)}"
             if also_size:
-                big = [t for t in ts if t.status == "completed" and t.get("backup/bytes", 0) >
-                       max(t.get("db_bytes", 0), t.get("db_bytes_end", 0))]
-                done = [t for t in ts if t.status == "completed"]
-                sizes = [(t.get("backup/bytes", 0), max(t.get("db_bytes", 0), t.get("db_bytes_end", 0))) for t in done]
+                # A snapshot against its source's size at the start and the end of its trial.
+                source = lambda b: max(b.trial.get("db_bytes", 0), b.trial.get("db_bytes_end", 0))  # noqa: E731
+                done = [b for b in bs if b.status == "completed"]
+                big = [b for b in done if b.get("backup/bytes", 0) > source(b)]
+                sizes = [(b.get("backup/bytes", 0), source(b)) for b in done]
                 if sizes:
                     txt += (f"; snapshot {F.mb(sizes[0][0])} from a {F.mb(sizes[0][1])} database "
                             f"({len(big)} of {len(done)} snapshots larger than their source)")
@@ -197,14 +228,15 @@ def graceful_claim(strategy):
         per, ev = [], []
         for title, _, ts in _cells(results, strategy):
             c = _verdicts(ts)
-            unfinished = [t for t in ts if t.status in ("failed", "timeout")]
+            bs = _backups(ts)
+            unfinished = [b for b in bs if b.status in ("failed", "timeout")]
             wrong = sum(c.get(k, 0) for k in WRONG)
             st = CONTRADICTED if wrong else PARTLY if unfinished else SUPPORTED
-            restarts = [t.get("backup/restarts", 0) for t in ts if t.status == "completed"]
-            txt = (f"{title}: {st}. {len(ts) - len(unfinished)} of {len(ts)} backups finished; verdicts "
+            restarts = [b.get("backup/restarts", 0) for b in bs if b.status == "completed"]
+            txt = (f"{title}: {st}. {len(bs) - len(unfinished)} of {len(bs)} backups finished; verdicts "
                    f"{F.verdict_counts(c)}; restarts per backup up to {max(restarts) if restarts else 'n/a'}")
-            for t in unfinished:
-                txt += f"; repetition {t.repetition} {t.status}: {t.get('backup/error') or 'no reason given'}"
+            for b in unfinished:
+                txt += f"; {_which(b)} {b.status}: {b.get('backup/error') or 'no reason given'}"
             per.append(st)
             ev.append(txt + ".")
         return _combine(per), ev
@@ -212,26 +244,31 @@ def graceful_claim(strategy):
 
 
 def efficiency_claim(results):
-    """exclusive-copy vs online backup time on the largest database (summary rows)."""
+    """exclusive-copy vs online backup time on the largest database (summary rows
+    of the same journal mode, filesystem and SQLite build)."""
     largest = max(r.db_mb for r in results.rows)
     per, ev = [], []
     ex_labels, on_labels = _labels(results, "exclusive-copy", False), _labels(results, "online", False)
     for mode in results.modes:
-        ex = [r for r in results.rows_of(mode) if r.label in ex_labels[:1] and r.db_mb == largest]
-        on = [r for r in results.rows_of(mode) if r.label in on_labels[:1] and r.db_mb == largest]
-        if not ex or not on or ex[0].median("backup_duration_s") is None or on[0].median("backup_duration_s") is None:
-            continue
-        de, do = ex[0].figure("backup_duration_s"), on[0].figure("backup_duration_s")
-        ratio = de["median"] / do["median"]
-        st = SUPPORTED if ratio > 1.1 else CONTRADICTED if ratio < 0.9 else PARTLY
-        if largest < 100:
-            st = NOT_TESTED
-        per.append(st)
-        ev.append(f"{mode} mode, {largest} MB: {st}. exclusive-copy took {F.spread(de, F.secs)}, online "
-                  f"{F.spread(do, F.secs)} (ratio {ratio:.2f}); longest gap of one writer "
-                  f"{F.ms(ex[0].median('max_writer_gap_ms'))} vs {F.ms(on[0].median('max_writer_gap_ms'))}.")
+        for fs, sqlite, where in _places(results):
+            dims = {"filesystem": fs, "sqlite": sqlite, "db_mb": largest}
+            ex = [r for r in results.rows_of(mode, **dims) if r.label in ex_labels[:1]]
+            on = [r for r in results.rows_of(mode, **dims) if r.label in on_labels[:1]]
+            if not ex or not on or ex[0].median("backup_duration_s") is None or \
+                    on[0].median("backup_duration_s") is None:
+                continue
+            de, do = ex[0].figure("backup_duration_s"), on[0].figure("backup_duration_s")
+            ratio = de["median"] / do["median"]
+            st = SUPPORTED if ratio > 1.1 else CONTRADICTED if ratio < 0.9 else PARTLY
+            if largest < 100:
+                st = NOT_TESTED
+            per.append(st)
+            ev.append(f"{mode} mode{where}, {largest:g} MB: {st}. exclusive-copy took {F.spread(de, F.secs)}, "
+                      f"online {F.spread(do, F.secs)} (ratio {ratio:.2f}); one writer waited at most "
+                      f"{F.ms(ex[0].median('max_writer_stall_ms'))} against "
+                      f"{F.ms(on[0].median('max_writer_stall_ms'))} beyond its schedule (medians).")
     if per and largest < 100:
-        ev.append(f"The largest database here is {largest} MB, not a large one: the ratios above show the "
+        ev.append(f"The largest database here is {largest:g} MB, not a large one: the ratios above show the "
                   "direction at this size only (the scaling preset measures large databases).")
     return _combine(per) if per else NOT_TESTED, ev
 
@@ -240,25 +277,27 @@ def cli_claim(results):
     """cli-backup (the sqlite3 shell's .backup) against online: as safe (no wrong
     snapshot where online had none); failures and speed show how it drives the API."""
     per, ev = [], []
-    on = {mode: ts for _, mode, ts in _cells(results, "online")}
+    place = lambda mode, ts: (mode, ts[0].filesystem, ts[0].sqlite)  # noqa: E731
+    on = {place(mode, ts): ts for _, mode, ts in _cells(results, "online")}
     for title, mode, ts in _cells(results, "cli-backup"):
-        if mode not in on:
+        online = on.get(place(mode, ts))
+        if online is None:
             continue
-        cc, co = _verdicts(ts), _verdicts(on[mode])
+        cc, co = _verdicts(ts), _verdicts(online)
         wrong_c = sum(cc.get(k, 0) for k in WRONG)
         wrong_o = sum(co.get(k, 0) for k in WRONG)
-        unfinished = [t for t in ts if t.status in ("failed", "timeout")]
-        unfinished_o = [t for t in on[mode] if t.status in ("failed", "timeout")]
+        unfinished = [b for b in _backups(ts) if b.status in ("failed", "timeout")]
+        unfinished_o = [b for b in _backups(online) if b.status in ("failed", "timeout")]
         st = CONTRADICTED if wrong_c and not wrong_o else PARTLY if len(unfinished) > len(unfinished_o) \
             else SUPPORTED
-        dc = [t.get("backup/duration_s") for t in ts if t.status == "completed"]
-        do = [t.get("backup/duration_s") for t in on[mode] if t.status == "completed"]
+        dc = [b.get("backup/duration_s") for b in _backups(ts) if b.status == "completed"]
+        do = [b.get("backup/duration_s") for b in _backups(online) if b.status == "completed"]
         txt = (f"{title}: {st}. cli-backup verdicts {F.verdict_counts(cc)}, online {F.verdict_counts(co)}; "
                f"longest completed backup {F.secs(max(dc) if dc else None)} against "
                f"{F.secs(max(do) if do else None)}")
         if unfinished:
-            txt += "; " + "; ".join(f"repetition {t.repetition} {t.status}: {t.get('backup/error') or 'no reason'}"
-                                    for t in unfinished)
+            txt += "; " + "; ".join(f"{_which(b)} {b.status}: {b.get('backup/error') or 'no reason'}"
+                                    for b in unfinished)
             txt += (" (the shell copies 100 pages per step, and a commit by another connection restarts the "
                     "copy, so under steady writes it may not finish)")
         ev.append(txt + ".")

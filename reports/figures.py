@@ -1,11 +1,13 @@
 """How a figure reads in plain words: units, n/a, small samples ("max 6.1 ms of
-5"), spreads over repetitions. Shared by the table, the claims and the
+5"), spreads over backups. Shared by the table, the claims and the
 recommendation so one number always reads the same way."""
 
 
 def ms(v):
     if v is None:
         return "n/a"
+    if v == 0:
+        return "0 ms"
     if abs(v) >= 100:
         return f"{v:.0f} ms"
     return f"{v:.1f} ms" if abs(v) >= 1 else f"{v:.2f} ms"
@@ -38,7 +40,7 @@ def percentile(p, q="p99"):
 
 
 def spread(f, fmt=ms):
-    """A summary figure over repetitions: "median (min–max, n reps)"."""
+    """A summary figure over backups (every backup of every repetition): "median (min–max, n=N)"."""
     if f is None or f.get("median") is None:
         return "n/a"
     if f["n"] == 1 or f["min"] == f["max"]:

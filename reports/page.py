@@ -58,6 +58,10 @@ def esc(x):
 
 
 def _rate_text(results):
+    if len({(p.get("filesystem"), p.get("sqlite"), p.get("db_mb"), p.get("writers")) for p in results.probes}) > 1:
+        shares = results._ordered(f"{p['mode']} {p.get('utilisation', 0):.0%}" for p in results.probes)
+        return (f"each paced at a share of the capacity measured for its cell ({', '.join(shares)}; rates in "
+                "Capacity probes)")
     parts = []
     for p in results.probes:
         parts.append(f"{p['mode']}: {p['writer_rate']:.1f} commits/s per writer ({p.get('utilisation', 0):.0%} of "
@@ -71,7 +75,12 @@ def _rate_text(results):
 def context(results):
     sc, host = results.scenario, results.host
     versions = ", ".join(str(v) for v in results.axis("sqlite_version"))
+    filesystems = ", ".join(host.get("filesystem", "?") + " (the host's)" if f == "host" else f
+                            for f in results.axis("filesystem"))
     sizes = "/".join(f"{s:g}" for s in results.axis("db_mb"))
+    backups = sc.get("backups") or 1
+    schedule = (f" · {backups} backups per trial, {sc.get('backup_interval_s', '?'):g} s apart"
+                if backups > 1 and isinstance(sc.get("backup_interval_s"), (int, float)) else "")
     writers = "/".join(str(w) for w in results.axis("writer_count"))
     tool = results.raw.get("tool") or {}
     version = tool.get("version") or results.raw.get("version")
@@ -79,7 +88,8 @@ def context(results):
     lines = [
         f"SQLite {versions} · {sizes} MB database · {writers} writers, {_rate_text(results)} · "
         f"{sc.get('readers', '?')} reader(s) at {sc.get('reader_rate', '?')} queries/s "
-        f"({sc.get('reader_shape', '?')}) · journal modes {', '.join(results.modes)}",
+        f"({sc.get('reader_shape', '?')}) · journal modes {', '.join(results.modes)} · database on "
+        f"{filesystems}{schedule}",
         f"Scenario '{sc.get('name', '?')}': {sc.get('description', '')}",
         f"Host: {host.get('cores', '?')} cores ({host.get('cpu', '?')}), {host.get('filesystem', '?')}, "
         f"{host.get('kernel', '?')}; build {host.get('build_type', '?')}"
@@ -94,10 +104,13 @@ def warnings(results):
     out = []
     if results.host.get("optimised") is False:
         out.append("Built without optimisation: timings are not representative.")
-    if len(results.axis("sqlite_version")) > 1:
-        out.append("The merged runs used different SQLite versions; see the SQLite chart.")
-    if results.raw.get("interrupted"):
+    if results.raw.get("stopped_disk_full"):
+        out.append("The run stopped because the disk was full: the cells after the last trial shown did not run.")
+    elif results.raw.get("interrupted"):
         out.append("The run was interrupted: some cells have fewer trials than planned.")
+    elif results.partial:
+        out.append("The run had not finished when this results.json was written: some cells have fewer trials "
+                   "than planned.")
     harness = [t for t in results.trials if t.harness_error is not None]
     if harness:
         out.append(f"{len(harness)} trial(s) failed in the harness, not in the strategy, and are left out of every "
@@ -115,17 +128,18 @@ def warnings(results):
 
 def _answer(rec):
     mode, b = rec["mode"], rec["recommended"]
-    where = f"{mode} mode" + (f", {rec['db_mb']} MB database" if rec["several_sizes"] else "") + \
+    where = rec["where"] + (f", {rec['db_mb']} MB database" if rec["several_sizes"] else "") + \
         f", {rec['writers']} writers"
-    parts = [f"<h3 id='rec-{esc(mode)}'>{esc(where)}</h3>"]
+    parts = [f"<h3 id='{esc(rec['id'])}'>{esc(where)}</h3>"]
     if not b:
         why = ""
         if rec["excluded"]["unsteady"] and all(kind != "alarm" for _, kind, _ in rec["left_out"]) and \
                 any("no trial had a steady load" in w for _, _, w in rec["left_out"]):
             why = (" The load was not steady before the backups (the writers could not keep their schedule), so no "
                    "writer impact could be measured: lower the rate, or use rate = \"auto\".")
-        parts.append(f"<div class='answer none'>No strategy qualifies in {esc(mode)} mode: none that is safe in "
-                     f"this mode gave only OK snapshots with a measurable writer impact in this run.{esc(why)}</div>")
+        parts.append(f"<div class='answer none'>No strategy qualifies here ({esc(rec['where'])}): none that is safe "
+                     f"in this mode gave only OK snapshots with a measurable writer impact in this run.{esc(why)}"
+                     "</div>")
     else:
         d = b["duration"]
         n_due = int(b["p99"]["n"])
@@ -134,13 +148,13 @@ def _answer(rec):
         parts.append(
             f"<div class=answer><b>Use {esc(b['label'])}.</b> Writers waited at most "
             f"{esc(F.ms(b['impact']))} beyond their schedule's own gap of {esc(F.ms(b['floor']))} (median over "
-            f"{b['n']} steady repetitions; longest gap of one writer {esc(F.ms(b['gap']))}); "
+            f"{esc(F.count(b['n'], 'steady backup'))}; longest gap of one writer {esc(F.ms(b['gap']))}); "
             f"{esc(F.count(int(b['delayed'] or 0), 'commit'))} delayed beyond the baseline's p99 per backup; "
             f"{esc(latency)}. The backup took {esc(F.spread(d, F.secs))}"
             + (f" at {b['mbps']:.0f} MB/s" if b["mbps"] else "") + ".")
         if rec["ties"]:
             names = ", ".join(c["label"] for c in rec["ties"])
-            parts.append(f"<br>This run does not rank {esc(names)} apart from it: their ranges over the repetitions "
+            parts.append(f"<br>This run does not rank {esc(names)} apart from it: their ranges over the backups "
                          f"overlap or their medians differ by less than one schedule period "
                          f"({esc(F.ms(b['floor']))}), which a writer may not notice. Any of them serves writers "
                          "as well here; the trade-offs below decide.")
@@ -220,15 +234,24 @@ def details_html(results):
                        f"<td>{esc(s.get('safety_note', ''))}</td></tr>")
     out.append("</tbody></table>")
     if results.probes:
+        places = len({(p.get("filesystem"), p.get("sqlite")) for p in results.probes}) > 1
+        builds = results.raw.get("sqlite_builds") or {}
+        version = lambda name: (builds.get(name) or {}).get("version") or name  # noqa: E731
         out.append("<h3 id=probes>Capacity probes</h3><p class=small>Before the trials, the writers ran as fast as "
                    "they could for a moment; each writer was then paced at a share of that capacity.</p><table>"
-                   "<thead><tr><th>mode</th><th>size (MB)</th><th>writers</th><th>capacity (commits/s)</th>"
+                   "<thead><tr><th>mode</th>" + ("<th>filesystem</th><th>SQLite</th>" if places else "")
+                   + "<th>size (MB)</th><th>writers</th><th>capacity (commits/s)</th>"
                    "<th>share used</th><th>per writer (commits/s)</th></tr></thead><tbody>")
         for p in results.probes:
-            out.append(f"<tr><td>{esc(p['mode'])}</td><td class=num>{esc(p.get('db_mb', ''))}</td>"
+            where = (f"<td>{esc(p.get('filesystem', ''))}</td><td>{esc(version(p.get('sqlite', '')))}</td>"
+                     if places else "")
+            out.append(f"<tr><td>{esc(p['mode'])}</td>{where}<td class=num>{esc(p.get('db_mb', ''))}</td>"
                        f"<td class=num>{esc(p.get('writers', ''))}</td><td class=num>{p['capacity_tx_s']:.0f}</td>"
-                       f"<td class=num>{p.get('utilisation', 0):.0%}</td><td class=num>{p['writer_rate']:.1f}</td></tr>")
+                       f"<td class=num>{p.get('utilisation', 0):.0%}</td>"
+                       f"<td class=num>{p['writer_rate']:.1f}</td></tr>")
         out.append("</tbody></table>")
+    out.append(builds_html(results))
+    out.append(filesystems_html(results))
     unsteady = [t for t in results.trials if not t.skipped and t.harness_error is None and not t.steady]
     if unsteady:
         out.append("<h3 id=unsteady>Unsteady trials</h3><ul>" + "".join(
@@ -238,6 +261,39 @@ def details_html(results):
     if faults:
         out.append("<h3 id=faults>Faults injected</h3>" + faults)
     return "".join(out)
+
+
+def builds_html(results):
+    """The SQLite builds the run used (results.json `sqlite_builds`), when it used
+    more than the system's."""
+    builds = results.raw.get("sqlite_builds") or {}
+    if len(builds) < 2 and all(name == "system" for name in builds):
+        return ""
+    rows = "".join(
+        f"<tr><td>{esc(name)}</td><td>{esc(b.get('version', '?'))}</td><td>{esc(b.get('source_id', ''))}</td>"
+        f"<td class=num>{len(b.get('compile_options') or [])}</td><td>{'yes' if b.get('dbpage') else 'no'}</td>"
+        f"<td>{esc(b.get('library', ''))}</td></tr>" for name, b in builds.items())
+    return ("<h3 id=builds>SQLite builds</h3><p class=small>Each cell's workers, backup and validator ran with "
+            "its build (results.json lists every compile option).</p><table><thead><tr><th>name in the "
+            "scenario</th><th>version</th><th>source id</th><th>compile options</th><th>sqlite_dbpage</th>"
+            f"<th>library</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def filesystems_html(results):
+    """The filesystems the trials' databases were on (`filesystem_info`), when not
+    only the host's."""
+    seen = {}
+    for t in results.trials:
+        info = t.raw.get("filesystem_info") or {}
+        if t.filesystem != "host" and t.filesystem not in seen and info:
+            seen[t.filesystem] = info
+    if not seen:
+        return ""
+    rows = "".join(f"<tr><td>{esc(fs)}</td><td>{esc(i.get('mkfs', ''))}</td><td>{esc(i.get('mount_options', ''))}"
+                   f"</td><td class=num>{F.mb(i.get('size_bytes'))}</td></tr>" for fs, i in seen.items())
+    return ("<h3 id=filesystems>Filesystems</h3><p class=small>Scratch filesystems: a loop-mounted image "
+            "made for the trial (docs/filesystems.md).</p><table><thead><tr><th>filesystem</th><th>made with</th>"
+            f"<th>mount options</th><th>image size</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def fault_table(results):
@@ -257,7 +313,8 @@ def fault_table(results):
             counts = {}
             for t in trials:
                 if str(kind(t)) == fk and t.label == lab:
-                    counts[t.verdict] = counts.get(t.verdict, 0) + 1
+                    for k, v in t.verdicts.items():
+                        counts[k] = counts.get(k, 0) + v
             cells.append(f"<td>{esc(F.verdict_counts(counts)) if counts else '–'}</td>")
         rows.append(f"<tr><td>{esc(fk)}</td>{''.join(cells)}</tr>")
     return ("<table><thead><tr><th>fault</th>" + "".join(f"<th>{esc(lab)}</th>" for lab in labels)
@@ -283,7 +340,7 @@ def page(results, out_dir, charts_drawn):
     title = f"backup-bench report: scenario {results.scenario.get('name', '?')}"
     toc = ["<nav><b>Contents</b><ol>",
            "<li><a href='#answer'>The answer</a><ol>"
-           + "".join(f"<li><a href='#rec-{esc(r['mode'])}'>{esc(r['mode'])} mode</a></li>" for r in recs)
+           + "".join(f"<li><a href='#{esc(r['id'])}'>{esc(r['where'])}</a></li>" for r in recs)
            + "<li><a href='#summary'>Summary table</a></li></ol></li>",
            "<li><a href='#charts'>Charts</a><ol>"
            + "".join(f"<li><a href='#{n}'>{esc(t)}</a></li>" for n, t, _, _ in charts_drawn) + "</ol></li>",
@@ -300,11 +357,11 @@ def page(results, out_dir, charts_drawn):
         "100 samples, otherwise the maximum of n samples is shown (“max 6.1 of 40”); “none due”: no commit was "
         "scheduled during the backup; n/a: does not apply (WAL figures outside WAL mode) or no completed backup. "
         "“writer gap / schedule”: the longest gap of one writer between its commits, beside the gap its own schedule "
-        "allows (a gap at the schedule's is no signal). Medians over the repetitions elsewhere. How each figure is "
-        "measured: docs/measuring-impact.md.</p>", T.html_table(results),
+        "allows (a gap at the schedule's is no signal). Medians over the backups (every backup of every repetition) "
+        "elsewhere. How each figure is measured: docs/measuring-impact.md.</p>", T.html_table(results),
         "<h2 id=charts>Charts</h2>",
         "".join(figure_html(out_dir, *c) for c in charts_drawn),
-        f"<h2 id=claims>Claims of the article</h2>", claims_html(results, judged),
+        "<h2 id=claims>Claims of the article</h2>", claims_html(results, judged),
         "<h2 id=details>Details</h2>", details_html(results),
         "<h2 id=files>Raw files</h2>", raw_files_html(results, out_dir),
     ]

@@ -3,30 +3,27 @@ among strategies expected to be safe in that mode whose every snapshot was OK,
 the one with the lowest writer impact, with its trade-offs; every other
 strategy is listed with the reason it was not considered.
 
-The impact figure is the longest gap of one writer between its own commits,
-beyond the gap its own schedule allows (the floor), median over the steady
-repetitions. It exists for every backup however short (a p99 needs 100 commits
-due in the window, which a short backup does not have), and it is per writer,
-so a writer held off cannot hide behind another that kept committing."""
+The impact figure is results.json's `max_writer_stall_ms`: the longest gap of
+one writer between its own commits beyond the gap its own schedule allows (one
+period), median over the steady backups. It exists for every backup however
+short (a p99 needs 100 commits due in the window, which a short backup does not
+have), and it is per writer, so a writer held off cannot hide behind another
+that kept committing.
+
+A run with several filesystems or SQLite builds gets one recommendation per
+journal mode x filesystem x build: each is a different place to run a backup."""
 import figures as F
 
-IMPACT_FIGURE = "longest gap of one writer beyond its schedule's own gap (median over steady repetitions)"
+IMPACT = "max_writer_stall_ms"
+IMPACT_FIGURE = "longest gap of one writer beyond its schedule's own gap (median over the steady backups)"
 IMPACT_WHY = ("It exists for every backup however short (a p99 needs at least 100 commits due during the "
               "backup, which short backups do not have), and it is measured per writer, so one writer held off "
               "cannot hide behind another that kept committing. A gap at the schedule's own gap is no signal.")
 
 
-def beyond_floor(row, which="median"):
-    gap = row.figure("max_writer_gap_ms")[which]
-    if gap is None:
-        return None
-    return max(0.0, gap - (row.floor_ms or 0))
-
-
-def _ran(results, row):
+def _ran(row):
     """The row's trials that ran in the harness (not skipped, no harness error)."""
-    return [t for t in results.trials_of(row.mode, row.label) if t.db_mb == row.db_mb
-            and t.writer_count == row.writer_count and not t.skipped and t.harness_error is None]
+    return [t for t in row.trials if not t.skipped and t.harness_error is None]
 
 
 def _reason_left_out(results, row):
@@ -34,19 +31,20 @@ def _reason_left_out(results, row):
     that are as designed (unsafe in this mode, not applicable), 'alarm' for a
     strategy expected to be safe that was not, 'info' otherwise; None if a candidate."""
     r = row.raw
-    if r["skipped"] == r["trials"]:
-        t = next(iter(results.trials_of(row.mode, row.label)), None)
+    if row.all_skipped:
+        t = next(iter(row.trials), None)
         return "expected", f"not run here ({(t.get('backup/error') if t else '') or 'does not apply'})"
-    ran = _ran(results, row)
+    ran = _ran(row)
     counts = {}
     for t in ran:
-        counts[t.verdict] = counts.get(t.verdict, 0) + 1
+        for k, v in t.verdicts.items():  # one per snapshot
+            counts[k] = counts.get(k, 0) + v
     if not ran:
         return "info", f"every trial failed in the harness ({r['harness_errors']}), not in the strategy"
     if not row.expected_safe:
         note = results.strategy_info(row.strategy).get("safety_note") or "unsafe in this mode"
         return "expected", f"not safe in {row.mode} mode by design: {note} (verdicts {F.verdict_counts(counts)})"
-    if counts.get("OK", 0) != len(ran):
+    if counts.get("OK", 0) != sum(counts.values()):
         reasons = [f"{f.get('count', 1)}× {'timed out' if f.get('status') == 'timeout' else 'failed'}: "
                    f"{f.get('error') or 'no reason given'}" for f in r["failures"]]
         wrong = any(k in counts for k in ("CORRUPT", "INCONSISTENT", "STALE"))
@@ -61,14 +59,11 @@ def _reason_left_out(results, row):
 
 
 def _candidate(row):
-    g = row.figure("max_writer_gap_ms")
-    floor = row.floor_ms or 0
+    stall = row.figure(IMPACT)
     return {
         "label": row.label, "strategy": row.strategy, "row": row,
-        "impact": beyond_floor(row),
-        "impact_range": (None if g["min"] is None else max(0.0, g["min"] - floor),
-                         None if g["max"] is None else max(0.0, g["max"] - floor)),
-        "gap": g["median"], "floor": row.floor_ms, "n": g["n"],
+        "impact": stall["median"], "impact_range": (stall["min"], stall["max"]),
+        "gap": row.median("max_writer_gap_ms"), "floor": row.floor_ms, "n": stall["n"],
         "delayed": row.median("delayed_commits"),
         "stall": row.median("max_stall_ms"),
         "p99": row.raw["writers_during"],
@@ -83,7 +78,7 @@ def _candidate(row):
 
 def not_ranked_apart(best, c):
     """Whether the run cannot tell candidate c from the best: their ranges over the
-    repetitions overlap, or their medians differ by less than one schedule period
+    backups overlap, or their medians differ by less than one schedule period
     (a writer notices a stall only when one of its commits falls due in it, so a
     smaller difference can be the phase of the schedule, not the backup)."""
     lo, hi = c["impact_range"]
@@ -119,28 +114,43 @@ def _tradeoffs(best, cands, results):
     return out
 
 
+def places(results, mode):
+    """The (filesystem, sqlite) pairs of a journal mode's rows, in the run's order."""
+    return results._ordered((r.filesystem, r.sqlite) for r in results.rows_of(mode))
+
+
 def recommend(results):
-    """[{mode, db_mb, candidates[], recommended, tradeoffs[], left_out[(label, kind, reason)]}]."""
+    """[{mode, filesystem, sqlite, sqlite_version, where, id, db_mb, writers, candidates[], recommended,
+    ties[], tradeoffs[], left_out[(label, kind, reason)], excluded}]: one per journal mode, and per
+    filesystem and SQLite build when the run has several."""
     out = []
+    several_places = results.varies("filesystem") or results.varies("sqlite")
     for mode in results.modes:
-        rows = results.rows_of(mode)
-        largest = max(r.db_mb for r in rows)
-        rows = [r for r in rows if r.db_mb == largest]
-        writers = max(r.writer_count for r in rows)
-        rows = [r for r in rows if r.writer_count == writers]
-        cands, left_out = [], []
-        for row in rows:
-            why = _reason_left_out(results, row)
-            if why:
-                left_out.append((row.label, *why))
-            else:
-                cands.append(_candidate(row))
-        cands.sort(key=lambda c: (c["impact"] if c["impact"] is not None else 1e18, c["delayed"] or 0,
-                                  c["duration"]["median"] or 1e18))
-        best = cands[0] if cands else None
-        ties = [c for c in cands[1:] if not_ranked_apart(best, c)] if best else []
-        excluded = {k: sum(r.raw[k] for r in rows) for k in ("unsteady", "harness_errors", "skipped")}
-        out.append({"mode": mode, "db_mb": largest, "writers": writers, "candidates": cands, "recommended": best,
-                    "tradeoffs": _tradeoffs(best, cands, results) if best else [], "left_out": left_out, "ties": ties,
-                    "excluded": excluded, "several_sizes": len({r.db_mb for r in results.rows_of(mode)}) > 1})
+        for fs, sqlite in places(results, mode):
+            rows = results.rows_of(mode, filesystem=fs, sqlite=sqlite)
+            largest = max(r.db_mb for r in rows)
+            rows = [r for r in rows if r.db_mb == largest]
+            writers = max(r.writer_count for r in rows)
+            rows = [r for r in rows if r.writer_count == writers]
+            cands, left_out = [], []
+            for row in rows:
+                why = _reason_left_out(results, row)
+                if why:
+                    left_out.append((row.label, *why))
+                else:
+                    cands.append(_candidate(row))
+            cands.sort(key=lambda c: (c["impact"] if c["impact"] is not None else 1e18, c["delayed"] or 0,
+                                      c["duration"]["median"] or 1e18))
+            best = cands[0] if cands else None
+            ties = [c for c in cands[1:] if not_ranked_apart(best, c)] if best else []
+            excluded = {k: sum(r.raw[k] for r in rows) for k in ("unsteady", "harness_errors", "skipped")}
+            version = rows[0].sqlite_version
+            where = f"{mode} mode" + (f", {fs}, SQLite {version}" if several_places else "")
+            out.append({"mode": mode, "filesystem": fs, "sqlite": sqlite, "sqlite_version": version,
+                        "where": where, "id": "rec-" + "-".join([mode] + ([fs, str(version)] if several_places
+                                                                          else [])),
+                        "db_mb": largest, "writers": writers, "candidates": cands, "recommended": best,
+                        "tradeoffs": _tradeoffs(best, cands, results) if best else [], "left_out": left_out,
+                        "ties": ties, "excluded": excluded,
+                        "several_sizes": len({r.db_mb for r in results.rows_of(mode)}) > 1})
     return out

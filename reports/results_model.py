@@ -1,7 +1,8 @@
 """The results model: one results.json loaded, checked and wrapped in one place
-(trials, summary rows, capacity probes, the strategy registry, the run's
-context). Everything the report shows is read from here; nothing is re-derived
-except sample membership for the charts, by the rule of docs/measuring-impact.md."""
+(trials with their backups, summary rows, capacity probes, SQLite builds, the
+strategy registry, the run's context). Everything the report shows is read from
+here; nothing is re-derived except which samples of a series.json a chart draws,
+chosen by the membership rule of docs/measuring-impact.md."""
 import json
 import os
 import stat
@@ -19,20 +20,36 @@ OBJECT = "object"
 OPTIONAL = "optional"
 
 # The fields every trial must have, with their types (a `?` suffix: may be null).
+# A trial's top-level backup, windows, writers.during and verdict are its first
+# backup's; `backups[]` has one record per backup (several on a schedule).
+BACKUP_FIELDS = {
+    "index": NUMBER, "backup": OBJECT, "backup/status": TEXT, "backup/duration_s": NUMBER + "?",
+    "backup/error": TEXT + "?", "backup/start_s": NUMBER, "backup/end_s": NUMBER,
+    "backup/time_limit_s": NUMBER + "?",
+    "writers": OBJECT, "writers/during": OBJECT, "writers/during/n": NUMBER,
+    "writers/during/p99_ms": NUMBER + "?", "writers/during/max_ms": NUMBER + "?",
+    "writers/max_writer_gap_ms": NUMBER + "?", "writers/max_writer_stall_ms": NUMBER + "?",
+    "writers/delayed_commits": NUMBER + "?", "writers/writer_gaps": LIST,
+    "verdict": OBJECT, "verdict/status": TEXT, "verdict/detail": TEXT + "?",
+    "wal_peak_bytes": NUMBER + "?",
+}
 TRIAL_FIELDS = {
     "mode": TEXT, "strategy": TEXT, "label": TEXT, "repetition": NUMBER, "db_mb": NUMBER,
-    "writer_count": NUMBER, "expected_safe": FLAG, "harness_error": TEXT + "?",
+    "writer_count": NUMBER, "filesystem": TEXT, "sqlite": TEXT, "sqlite_build": OBJECT + "?",
+    "expected_safe": FLAG, "harness_error": TEXT + "?",
     "backup": OBJECT, "backup/status": TEXT, "backup/duration_s": NUMBER + "?", "backup/error": TEXT + "?",
     "backup/time_limit_s": NUMBER + "?",
     "verdict": OBJECT, "verdict/status": TEXT, "verdict/detail": TEXT + "?",
     "load": OBJECT, "load/steady": FLAG, "load/reason": TEXT + "?",
     "writers": OBJECT, "writers/baseline": OBJECT, "writers/during": OBJECT,
     "writers/during/n": NUMBER, "writers/during/commits": NUMBER,
-    "writers/max_writer_gap_ms": NUMBER + "?", "writers/writer_gaps": LIST,
-    "readers": OBJECT, "windows": OBJECT, "series": TEXT + "?",
+    "writers/max_writer_gap_ms": NUMBER + "?", "writers/max_writer_stall_ms": NUMBER + "?",
+    "writers/writer_gaps": LIST,
+    "readers": OBJECT, "windows": OBJECT, "series": TEXT + "?", "backups": LIST,
 }
 ROW_FIELDS = {
     "mode": TEXT, "label": TEXT, "strategy": TEXT, "db_mb": NUMBER, "writer_count": NUMBER,
+    "filesystem": TEXT, "sqlite": TEXT, "sqlite_version": TEXT + "?", "backups": NUMBER,
     "expected_safe": FLAG, "trials": NUMBER, "steady": NUMBER, "unsteady": NUMBER, "skipped": NUMBER,
     "harness_errors": NUMBER, "unsteady_reasons": LIST, "verdicts": OBJECT, "backup_statuses": OBJECT,
     "failures": LIST, "figures": OBJECT, "writers_baseline": OBJECT, "writers_during": OBJECT,
@@ -98,12 +115,47 @@ def read_json_file(path, what):
         raise BadInput(f"{path} is not valid JSON ({msg}{where}): truncated or not {what}")
 
 
+# The dimensions of a summary row, in results.json's order (driver/summary.cpp row_key).
+ROW_KEY = ("mode", "label", "db_mb", "writer_count", "filesystem", "sqlite")
+
+
+def _counts(statuses):
+    out = {}
+    for s in statuses:
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+class Backup:
+    """One backup of a trial (`backups[]`): its status, duration, windows, the
+    writers during it, its WAL peak and its snapshot's verdict."""
+
+    def __init__(self, raw, trial):
+        self.raw = raw
+        self.trial = trial
+
+    def get(self, path, default=None):
+        found, v = _lookup(self.raw, path)
+        return v if found and v is not None else default
+
+    index = property(lambda self: self.raw["index"])
+    status = property(lambda self: self.raw["backup"]["status"])
+    verdict = property(lambda self: self.raw["verdict"]["status"])
+    start_s = property(lambda self: self.raw["backup"]["start_s"])
+    end_s = property(lambda self: self.raw["backup"]["end_s"])
+    duration_s = property(lambda self: self.raw["backup"]["duration_s"])
+    during = property(lambda self: self.raw["writers"]["during"])
+    stall_ms = property(lambda self: self.raw["writers"]["max_writer_stall_ms"])
+
+
 class Trial:
-    """One trial of results.json (a dict underneath: `t.raw`)."""
+    """One trial of results.json (a dict underneath: `t.raw`). Its top-level
+    backup/verdict/writers are its first backup's; `backups` has them all."""
 
     def __init__(self, raw, results):
         self.raw = raw
         self.results = results
+        self.backups = [Backup(b, self) for b in raw["backups"]]
 
     def get(self, path, default=None):
         found, v = _lookup(self.raw, path)
@@ -115,10 +167,27 @@ class Trial:
     repetition = property(lambda self: self.raw["repetition"])
     db_mb = property(lambda self: self.raw["db_mb"])
     writer_count = property(lambda self: self.raw["writer_count"])
+    filesystem = property(lambda self: self.raw["filesystem"])
+    sqlite = property(lambda self: self.raw["sqlite"])
     expected_safe = property(lambda self: self.raw["expected_safe"])
     status = property(lambda self: self.raw["backup"]["status"])
     verdict = property(lambda self: self.raw["verdict"]["status"])
     harness_error = property(lambda self: self.raw["harness_error"])
+
+    @property
+    def key(self):
+        return tuple(getattr(self, k) for k in ROW_KEY)
+
+    @property
+    def sqlite_version(self):
+        """The version of the build the trial ran with (its `sqlite_build`)."""
+        return self.get("sqlite_build/version") or (self.results.sqlite_version if self.sqlite == "system"
+                                                    else self.sqlite)
+
+    @property
+    def verdicts(self):
+        """{verdict: count}, one per snapshot (per backup)."""
+        return _counts(b.verdict for b in self.backups)
 
     @property
     def skipped(self):
@@ -135,14 +204,6 @@ class Trial:
         return self.harness_error is None and not self.skipped and self.steady
 
     @property
-    def filesystem(self):
-        return self.raw.get("filesystem") or self.results.host.get("filesystem") or "?"
-
-    @property
-    def sqlite_version(self):
-        return self.raw.get("sqlite_version") or self.results.sqlite_version
-
-    @property
     def floor_ms(self):
         """The gap a writer's own schedule allows (one period), or None (closed loop)."""
         floors = [g.get("floor_ms") for g in self.raw["writers"]["writer_gaps"] if g.get("floor_ms")]
@@ -153,17 +214,47 @@ class Trial:
 
 
 class Row:
-    """One summary row (mode x label x size x writers) of results.json."""
+    """One summary row of results.json: mode x label x size x writers x
+    filesystem x SQLite build (driver/summary.cpp)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, results):
         self.raw = raw
+        self.results = results
 
     mode = property(lambda self: self.raw["mode"])
     label = property(lambda self: self.raw["label"])
     strategy = property(lambda self: self.raw["strategy"])
     db_mb = property(lambda self: self.raw["db_mb"])
     writer_count = property(lambda self: self.raw["writer_count"])
+    filesystem = property(lambda self: self.raw["filesystem"])
+    sqlite = property(lambda self: self.raw["sqlite"])
     expected_safe = property(lambda self: self.raw["expected_safe"])
+
+    @property
+    def sqlite_version(self):
+        return self.raw["sqlite_version"] or (self.results.sqlite_version if self.sqlite == "system"
+                                              else self.sqlite)
+
+    @property
+    def key(self):
+        return tuple(getattr(self, k) for k in ROW_KEY)
+
+    @property
+    def trials(self):
+        """The row's trials (the same key as results.json's summary)."""
+        return [t for t in self.results.trials if t.key == self.key]
+
+    @property
+    def name(self):
+        """The row's name as `run` prints it: the label, then the size, writer
+        count, filesystem and SQLite version where the run has several (the
+        filesystem and version also when not host/system)."""
+        return self.results.row_name(self)
+
+    @property
+    def variant(self):
+        """The name without the label ("btrfs sqlite-3.50.4"), or ""."""
+        return self.name[len(self.label):].strip()
 
     def figure(self, name):
         """{median, min, max, n} of a summary figure (n = 0 when it does not exist)."""
@@ -187,30 +278,55 @@ class Row:
     def ran(self):
         return self.counted - self.raw["harness_errors"]
 
+    @property
+    def all_skipped(self):
+        return self.raw["skipped"] == self.raw["trials"]
+
     def count(self, key, what):
         return int(self.raw[key].get(what, 0))
 
 
 class Series:
-    """A trial's series.json: per-operation samples in µs since the trial's start."""
+    """A trial's series.json: per-operation samples in µs since the trial's start,
+    and its windows (`baseline`; `impacts` and `snapshots`, one per backup)."""
 
     def __init__(self, raw):
         self.commits = raw["commits"]     # [t_us, response_us, service_us, worker]
         self.queries = raw.get("queries", [])
         self.sizes = raw.get("sizes", [])  # [t_us, wal_bytes, db_bytes]
-        self.windows_us = raw["windows_us"]
+        w = raw["windows_us"]
+        self.baseline = tuple(w["baseline"])
+        self.impacts = [tuple(x) for x in w["impacts"]]
+        self.snapshots = [tuple(x) for x in w.get("snapshots", [])]
 
-    def window(self, name):
-        w = self.windows_us.get(name)
-        return (w[0], w[1]) if w else None
+    def impact(self, i=0):
+        return self.impacts[i] if i < len(self.impacts) else None
 
-    def members(self, name, ops=None):
-        """Operations scheduled in the window (intended start = end - response in
-        [begin, end)): the membership rule of docs/measuring-impact.md."""
-        w = self.window(name)
-        if w is None:
-            return []
-        return [c for c in (self.commits if ops is None else ops) if w[0] <= c[0] - c[1] < w[1]]
+    def snapshot(self, i=0):
+        return self.snapshots[i] if i < len(self.snapshots) else None
+
+    @staticmethod
+    def _in(op, w):
+        """The membership rule of docs/measuring-impact.md (driver/metrics.h member()):
+        an operation belongs to the window in which it was scheduled (its intended
+        start, end - response, in [begin, end))."""
+        return w[0] <= op[0] - op[1] < w[1]
+
+    def members(self, window, ops=None):
+        """Operations scheduled in `window`: "baseline", "impacts" (during any backup,
+        as results.json's summary pools them) or a backup's index."""
+        ops = self.commits if ops is None else ops
+        if window == "baseline":
+            ws = [self.baseline]
+        elif window == "impacts":
+            ws = self.impacts
+        else:
+            ws = [self.impact(window)] if self.impact(window) else []
+        return [c for c in ops if any(self._in(c, w) for w in ws)]
+
+
+def _window_ok(w):
+    return isinstance(w, list) and len(w) == 2 and all(_type_ok(x, NUMBER) for x in w)
 
 
 def _series_ok(raw):
@@ -225,8 +341,10 @@ def _series_ok(raw):
             width = 3 if key == "sizes" else 4
             if not (isinstance(c, list) and len(c) >= width and all(_type_ok(x, NUMBER) for x in c[:width])):
                 return False
-    return all(isinstance(w, list) and len(w) == 2 and all(_type_ok(x, NUMBER) for x in w)
-               for w in raw["windows_us"].values())
+    w = raw["windows_us"]
+    return _window_ok(w.get("baseline")) and isinstance(w.get("impacts"), list) and bool(w["impacts"]) \
+        and all(_window_ok(x) for x in w["impacts"]) and isinstance(w.get("snapshots", []), list) \
+        and all(_window_ok(x) for x in w.get("snapshots", []))
 
 
 class Results:
@@ -249,7 +367,14 @@ class Results:
         if not raw["trials"]:
             raise BadInput(f"{self.path} holds no trials (an interrupted run?): nothing to report")
         for i, t in enumerate(raw["trials"]):
+            if isinstance(t, dict) and "backups" not in t and "backup" in t:
+                raise BadInput(f"{self.path} was written by an older backup-bench (trials[{i}] has no "
+                               "'backups'): run it again with this version")
             check_fields(t, TRIAL_FIELDS, f"results.json trials[{i}]")
+            if not t["backups"]:
+                raise BadInput(f"results.json trials[{i}].backups is empty")
+            for k, b in enumerate(t["backups"]):
+                check_fields(b, BACKUP_FIELDS, f"results.json trials[{i}].backups[{k}]")
         if not raw["summary"]:
             raise BadInput(f"{self.path} has trials but no summary rows: not written by a complete run")
         for i, r in enumerate(raw["summary"]):
@@ -264,10 +389,11 @@ class Results:
             check_fields(p, {"mode": TEXT, "capacity_tx_s": NUMBER, "writer_rate": NUMBER},
                          f"results.json probes[{i}]")
         self.trials = [Trial(t, self) for t in raw["trials"]]
-        self.rows = [Row(r) for r in raw["summary"]]
+        self.rows = [Row(r, self) for r in raw["summary"]]
         self.strategies = {s["name"]: s for s in raw["strategies"]}  # in the registry's order
         self.probes = raw.get("probes") or []
         self._series = {}
+        self._varies = {}
 
     # --- context
     sqlite_version = property(lambda self: self.raw["sqlite_version"])
@@ -277,6 +403,11 @@ class Results:
     def context(self, key, default="?"):
         v = self.raw.get(key)
         return default if v in (None, "") else v
+
+    @property
+    def partial(self):
+        """Whether the run had not finished when results.json was written."""
+        return bool(self.raw.get("partial"))
 
     # --- the run's dimensions, in the order the run had them
     @staticmethod
@@ -301,15 +432,37 @@ class Results:
                                              else len(order), labs.index(lab)))
 
     def axis(self, name):
-        """Distinct values of a trial dimension (db_mb, filesystem, sqlite_version)."""
+        """Distinct values of a trial dimension (db_mb, filesystem, sqlite, sqlite_version)."""
         return self._ordered(getattr(t, name) for t in self.trials)
+
+    def varies(self, key):
+        """Whether the summary rows differ in `key` (db_mb, writer_count, filesystem, sqlite)."""
+        if key not in self._varies:
+            self._varies[key] = len({r.raw[key] for r in self.rows}) > 1
+        return self._varies[key]
+
+    def row_name(self, row, without=()):
+        """driver/results_files.cpp row_name(), the same words; `without` leaves
+        out dimensions a chart shows otherwise (e.g. "db_mb" on a size axis)."""
+        r = row.raw
+        n = r["label"]
+        if self.varies("db_mb") and "db_mb" not in without:
+            n += f" {int(r['db_mb'])}MB"
+        if self.varies("writer_count") and "writer_count" not in without:
+            n += f" w{int(r['writer_count'])}"
+        if (self.varies("filesystem") or r["filesystem"] != "host") and "filesystem" not in without:
+            n += " " + r["filesystem"]
+        if (self.varies("sqlite") or r["sqlite"] != "system") and "sqlite" not in without:
+            n += " sqlite-" + (r["sqlite_version"] if isinstance(r["sqlite_version"], str) else r["sqlite"])
+        return n
 
     def trials_of(self, mode=None, label=None, **dims):
         return [t for t in self.trials if (mode is None or t.mode == mode) and (label is None or t.label == label)
                 and all(getattr(t, k) == v for k, v in dims.items())]
 
-    def rows_of(self, mode=None, label=None):
-        return [r for r in self.rows if (mode is None or r.mode == mode) and (label is None or r.label == label)]
+    def rows_of(self, mode=None, label=None, **dims):
+        return [r for r in self.rows if (mode is None or r.mode == mode) and (label is None or r.label == label)
+                and all(getattr(r, k) == v for k, v in dims.items())]
 
     def strategy_info(self, name):
         return self.strategies.get(name, {"name": name, "description": "", "safety_note": ""})

@@ -74,9 +74,11 @@ def cells(row):
     return out
 
 
-def _line(values):
+def _line(values, name_width):
     parts = []
     for (key, _, width, _), v in zip(COLUMNS, values):
+        if key == "label":
+            width = -name_width
         if width == 0:
             parts.append(" " + v)  # `run` puts two spaces before the verdicts
         else:
@@ -85,17 +87,31 @@ def _line(values):
 
 
 def text_lines(results):
-    """The table as `run` prints it: the header line, then one line per row."""
-    out = [_line([c[1] for c in COLUMNS])]
+    """The table as `run` prints it: the header line, then one line per row named
+    as `run` names it (size, writers, filesystem, SQLite where they vary)."""
+    width = max([24] + [len(r.name) for r in results.rows])
+    out = [_line([c[1] for c in COLUMNS], width)]
     for row in results.rows:
         c = cells(row)
-        out.append(_line([c[k][0] for k, *_ in COLUMNS]))
+        c["label"] = (row.name, row.name)
+        out.append(_line([c[k][0] for k, *_ in COLUMNS], width))
     return out
 
 
-def several(results):
-    """Whether the run has several sizes / writer counts (then they get columns)."""
-    return len({r.db_mb for r in results.rows}) > 1, len({r.writer_count for r in results.rows}) > 1
+def extra_columns(results):
+    """[(header, cell(row))] for the dimensions the run has beyond mode and
+    strategy: size and writer count when they vary, the filesystem and the SQLite
+    version when they vary or are not the host's / the system's."""
+    out = []
+    if results.varies("db_mb"):
+        out.append(("size (MB)", lambda r: f"{r.db_mb:g}"))
+    if results.varies("writer_count"):
+        out.append(("writers", lambda r: str(r.writer_count)))
+    if results.varies("filesystem") or any(r.filesystem != "host" for r in results.rows):
+        out.append(("filesystem", lambda r: r.filesystem))
+    if results.varies("sqlite") or any(r.sqlite != "system" for r in results.rows):
+        out.append(("SQLite", lambda r: r.sqlite_version))
+    return out
 
 
 def notes(row, results):
@@ -104,8 +120,8 @@ def notes(row, results):
     out = []
     info = results.strategy_info(row.strategy)
     wrong = sum(v for k, v in r["verdicts"].items() if k in ("CORRUPT", "INCONSISTENT", "STALE"))
-    if r["skipped"] == r["trials"]:
-        reason = next((t.get("backup/error") for t in results.trials_of(row.mode, row.label) if t.skipped), "")
+    if row.all_skipped:
+        reason = next((t.get("backup/error") for t in row.trials if t.skipped), "")
         out.append(("expected", f"not run here: {reason or 'does not apply'}"))
         return out
     if not row.expected_safe and row.ran:  # (every trial failed in the harness: its safety is unknown)
@@ -134,21 +150,18 @@ def notes(row, results):
 def html_table(results):
     """The report's table: the cells of `cells` (the numbers `run` prints), one
     line per row, and the row's notes in a line of their own beneath it."""
-    size_col, writers_col = several(results)
+    extra = extra_columns(results)
     head = "".join(f"<th>{html.escape(c[3])}</th>" for c in COLUMNS[:2])
-    head += ("<th>size (MB)</th>" if size_col else "") + ("<th>writers</th>" if writers_col else "")
+    head += "".join(f"<th>{html.escape(h)}</th>" for h, _ in extra)
     head += "".join(f"<th>{html.escape(c[3])}</th>" for c in COLUMNS[2:])
-    width = len(COLUMNS) + size_col + writers_col
+    width = len(COLUMNS) + len(extra)
     rows = []
     for row in results.rows:
         c = cells(row)
         ns = notes(row, results)
-        skipped = row.raw["skipped"] == row.raw["trials"]
+        skipped = row.all_skipped
         tds = [f"<td class=name>{html.escape(c[k][1])}</td>" for k in ("mode", "label")]
-        if size_col:
-            tds.append(f"<td class=num>{row.db_mb}</td>")
-        if writers_col:
-            tds.append(f"<td class=num>{row.writer_count}</td>")
+        tds += [f"<td class=name>{html.escape(fn(row))}</td>" for _, fn in extra]
         kind = next((k for k, _ in ns if k in ("expected", "alarm", "failed")), "")
         for key, *_ in COLUMNS[2:]:
             css = f"verdict {kind}".strip() if key == "verdicts" else "num wrap" if key.endswith("p99") else "num"
@@ -163,18 +176,16 @@ def html_table(results):
 
 def markdown(results):
     """summary.md: the same cells as the report's table, in Markdown."""
-    size_col, writers_col = several(results)
-    heads = [c[3] for c in COLUMNS[:2]] + (["database (MB)"] if size_col else []) + \
-        (["writers"] if writers_col else []) + [c[3] for c in COLUMNS[2:]] + ["notes"]
-    lines = [f"# backup-bench summary: scenario {results.scenario.get('name', '?')}, "
-             f"SQLite {results.sqlite_version}", "",
+    extra = extra_columns(results)
+    heads = [c[3] for c in COLUMNS[:2]] + [h for h, _ in extra] + [c[3] for c in COLUMNS[2:]] + ["notes"]
+    versions = ", ".join(results.axis("sqlite_version"))
+    lines = [f"# backup-bench summary: scenario {results.scenario.get('name', '?')}, SQLite {versions}", "",
              "| " + " | ".join(heads) + " |",
-             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(heads) - 2)) + "|---|---|"]
+             "|" + "|".join("---" if i < 2 + len(extra) else "---:" for i in range(len(heads) - 2)) + "|---|---|"]
     esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
     for row in results.rows:
         c = cells(row)
-        vals = [c["mode"][1], c["label"][1]] + ([str(row.db_mb)] if size_col else []) + \
-            ([str(row.writer_count)] if writers_col else []) + [c[k][1] for k, *_ in COLUMNS[2:]] + \
+        vals = [c["mode"][1], c["label"][1]] + [fn(row) for _, fn in extra] + [c[k][1] for k, *_ in COLUMNS[2:]] + \
             ["; ".join(t for _, t in notes(row, results))]
         lines.append("| " + " | ".join(esc(v) for v in vals) + " |")
     lines += ["", "Writer figures come from steady trials only; p99 needs at least 100 samples, otherwise the "

@@ -5,12 +5,9 @@ from charts import chart, style
 import figures as F
 
 
-def _rows_by_cell(results, mode, label):
-    return results.rows_of(mode, label)
-
-
 @chart("verdicts", "Snapshot verdicts",
-       "Each cell counts the verdicts of one strategy in one journal mode over the repetitions. Grey with "
+       "Each cell counts the verdicts of one strategy in one journal mode, one per snapshot (every backup of "
+       "every repetition, on every filesystem and SQLite build of the run). Grey with "
        "'expected': a strategy that is not safe in that mode by design (the unsafe control, exclusive-copy in WAL "
        "mode) produced what it was expected to; red, orange or yellow there would be an alarm.")
 def verdicts(results):
@@ -19,7 +16,7 @@ def verdicts(results):
     ax = axes[0][0]
     for i, lab in enumerate(labels):
         for j, mode in enumerate(modes):
-            rows = _rows_by_cell(results, mode, lab)
+            rows = results.rows_of(mode, lab)
             counts = {}
             for r in rows:
                 for k, v in r.raw["verdicts"].items():
@@ -63,7 +60,7 @@ def _impact_note(results, row):
     """One or two short lines for the right of a bar."""
     r = row.raw
     if r["steady"] == 0:
-        return "no steady trial" if r["skipped"] < r["trials"] else "not run here"
+        return "no steady trial" if not row.all_skipped else "not run here"
     first = []
     d = row.median("delayed_commits")
     if d is not None:
@@ -72,6 +69,8 @@ def _impact_note(results, row):
     if p["n"]:
         first.append(F.percentile(p).replace(" (n=", ", n=").rstrip(")") if p["p99_ms"] is not None
                      else F.percentile(p))
+    else:
+        first.append("no commit due")
     second = []
     if r["unsteady"]:
         second.append(f"{r['unsteady']} unsteady left out")
@@ -81,30 +80,29 @@ def _impact_note(results, row):
 
 
 @chart("writer-impact", "Writer impact per strategy",
-       "Bar: the longest gap of one writer between its own commits during the backup, median over the steady "
-       "repetitions (whiskers: smallest and largest). Dashed line: the gap the writers' own schedule allows (one "
-       "period); a bar at that line means no measurable impact. Hatched: not representative of a real backup. "
-       "On the right: commits delayed beyond the baseline's p99 (median per backup) and the commit latency "
-       "during the backup, as p99 with its sample count n when there are at least 100 samples, else the "
-       "maximum of n.")
+       "Bar: the longest gap of one writer between its own commits during a backup, beyond the gap its own "
+       "schedule allows (results.json's max_writer_stall_ms), median over the steady backups (whiskers: smallest "
+       "and largest). No bar: no measurable impact. Grey tick: one schedule period; a difference smaller than "
+       "that can be the phase of the schedule. Hatched: not representative of a real backup. On the right: "
+       "commits delayed beyond the baseline's p99 (median per backup) and the commit latency during the backups, "
+       "as p99 with its sample count n when there are at least 100 samples, else the maximum of n.")
 def writer_impact(results):
     modes = results.modes
-    rows_per_mode = [[r for r in results.rows_of(mode) if r.raw["skipped"] < r.raw["trials"]] for mode in modes]
+    rows_per_mode = [[r for r in results.rows_of(mode) if not r.all_skipped] for mode in modes]
     heights = [0.46 * max(1, len(rs)) + 1.0 for rs in rows_per_mode]
     if not any(r.raw["steady"] for rs in rows_per_mode for r in rs):
         return None
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     fig, axes = plt.subplots(len(modes), 2, figsize=(style.WIDTH, sum(heights) + 0.3), squeeze=False,
                              layout="constrained",
                              gridspec_kw={"height_ratios": heights, "width_ratios": [2.0, 1.0]})
     fig.get_layout_engine().set(hspace=0.08, wspace=0.0)
     for (ax, ax_note), mode, rows in zip(axes, modes, rows_per_mode):
-        several = len({(r.db_mb, r.writer_count) for r in rows}) > 1
-        names = [r.label + (f" {r.db_mb} MB w{r.writer_count}" if several else "") for r in rows]
-        floor = None
         for i, r in enumerate(rows):
-            g = r.figure("max_writer_gap_ms")
-            floor = r.floor_ms or floor
+            g = r.figure("max_writer_stall_ms")
+            if r.floor_ms:
+                ax.plot([r.floor_ms], [i], marker="|", ms=16, mew=1.6, color="#888", ls="", zorder=4)
             if g["median"] is None:
                 continue
             representative = results.impact_representative(r.strategy)
@@ -117,14 +115,13 @@ def writer_impact(results):
         ax_note.axis("off")
         for i, r in enumerate(rows):
             ax_note.text(0.02, i, _impact_note(results, r), va="center", fontsize=9.5, linespacing=1.1)
-        if floor:
-            ax.axvline(floor, color="black", ls="--", lw=1.2)
-            ax.text(floor, -0.75, f" schedule's gap {floor:.1f} ms", fontsize=9.5, va="bottom")
-        ax.set_yticks(range(len(rows)), [n + ("" if r.expected_safe else "\n(unsafe here)")
-                                         for n, r in zip(names, rows)], linespacing=1.0)
+        ax.set_yticks(range(len(rows)), [r.name + ("" if r.expected_safe else "\n(unsafe here)") for r in rows],
+                      linespacing=1.0)
         ax.set_ylim(len(rows) - 0.4, -1.0)
         ax.set_xlim(left=0)
-        ax.set_xlabel("longest gap of one writer between its commits (ms)")
+        ax.set_xlabel("longest wait of one writer beyond its schedule (ms)")
         ax.set_title(f"{mode} mode", loc="left")
         ax.grid(axis="y", visible=False)
+        ax.legend(handles=[Line2D([], [], marker="|", ms=12, mew=1.6, color="#888", ls="",
+                                  label="one schedule period")], loc="upper right", fontsize=9, frameon=False)
     return fig

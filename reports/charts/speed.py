@@ -7,18 +7,18 @@ from charts import chart, style
 
 
 def _limit(results, row):
-    ts = [t for t in results.trials_of(row.mode, row.label) if t.db_mb == row.db_mb]
-    limits = [t.get("backup/time_limit_s") for t in ts if t.get("backup/time_limit_s")]
+    limits = [t.get("backup/time_limit_s") for t in row.trials if t.get("backup/time_limit_s")]
     return max(limits) if limits else None
 
 
 @chart("backup-speed", "Backup time and throughput",
        "Bars: median over the completed backups (whiskers: fastest and slowest); n is the number of completed "
-       "backups. A backup stopped at its time limit has no duration: it is marked at the limit (▶|), and failed "
-       "backups are counted beside the bar. raw-copy is a plain file copy and shows the disk's own speed.")
+       "backups (every backup of every repetition). A backup stopped at its time limit has no duration: it is "
+       "marked at the limit (▶|), and failed backups are counted beside the bar. raw-copy is a plain file copy "
+       "and shows the disk's own speed.")
 def backup_speed(results):
     modes = results.modes
-    rows_per_mode = [[r for r in results.rows_of(mode) if r.raw["skipped"] < r.raw["trials"]] for mode in modes]
+    rows_per_mode = [[r for r in results.rows_of(mode) if not r.all_skipped] for mode in modes]
     if not any(r.figure("backup_duration_s")["n"] or r.raw["backup_statuses"].get("timeout")
                for rs in rows_per_mode for r in rs):
         return None
@@ -33,8 +33,7 @@ def backup_speed(results):
     hi = max([d["max"] for d in durations if d["max"]] + [x for x in limits if x] or [1])
     log = hi / max(lo, 1e-6) > 30
     for (ax_t, ax_n, ax_s), mode, rows in zip(axes, modes, rows_per_mode):
-        several = len({(r.db_mb, r.writer_count) for r in rows}) > 1
-        names = [r.label + (f" {r.db_mb} MB" if several else "") for r in rows]
+        names = [r.name for r in rows]
         for i, r in enumerate(rows):
             c = style.colour(results, r.label)
             d, s = r.figure("backup_duration_s"), r.figure("backup_mb_per_s")

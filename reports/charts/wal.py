@@ -14,14 +14,16 @@ PRE_S = 0.2
 
 
 def _lines(results):
+    """[(name, trial, series, backup start µs, backup seconds)]: one typical trial
+    per WAL-mode row, around its first backup."""
     out = []
-    for lab in results.labels:
-        t = typical(results, "wal", lab)
+    for row in sorted(results.rows_of("wal"), key=lambda r: results.labels.index(r.label)):
+        t = typical(row)
         s = t.series() if t else None
         if not s or not s.sizes:
             continue
-        b0, b1 = s.window("impact")
-        out.append((lab, t, s, b0, (b1 - b0) / 1e6))
+        b0, b1 = s.impact(0)
+        out.append((row.name, t, s, b0, (b1 - b0) / 1e6))
     return out
 
 
@@ -35,6 +37,12 @@ def split(lines):
     return short, long_
 
 
+def _dashes(results, t):
+    """One line style per place (filesystem x SQLite build) when the run has several."""
+    places = results._ordered((x.filesystem, x.sqlite) for x in results.trials)
+    return ["-", "--", ":", "-."][places.index((t.filesystem, t.sqlite)) % 4]
+
+
 def _panel(ax, results, lines, title):
     done = [d for _, t, _, _, d in lines if t.status == "completed"]
     right = (max(done) if done else max(d for *_, d in lines)) * 1.05 + 0.02
@@ -43,8 +51,8 @@ def _panel(ax, results, lines, title):
         pts = [((x[0] - b0) / 1e6, x[1] / 1e6) for x in s.sizes if -PRE_S <= (x[0] - b0) / 1e6 <= min(dur, right)]
         if not pts:
             continue
-        c = style.colour(results, lab)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=c, lw=1.6,
+        c = style.colour(results, t.label)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=c, lw=1.6, ls=_dashes(results, t),
                 label=lab + ("" if t.status == "completed" else f" ({'time limit' if t.status == 'timeout' else t.status})"))
         if dur <= right:
             ax.plot([pts[-1][0]], [pts[-1][1]], "o", color=c, ms=4)

@@ -60,6 +60,19 @@ class BadInput(unittest.TestCase):
         self.write("[1, 2, 3]")
         self.expect_refused(self.report(), ["not a backup-bench results file"])
 
+    def test_results_from_an_older_backup_bench_are_named_as_such(self):
+        raw = support.fixture_json()
+        for t in raw["trials"]:
+            del t["backups"]
+        self.write(json.dumps(raw))
+        self.expect_refused(self.report(), ["older backup-bench", "backups"])
+
+    def test_a_mistyped_backup_record(self):
+        raw = support.fixture_json(support.SOAK)
+        raw["trials"][1]["backups"][2]["writers"]["max_writer_stall_ms"] = "long"
+        self.write(json.dumps(raw))
+        self.expect_refused(self.report(), ["trials[1].backups[2].writers.max_writer_stall_ms", "number"])
+
     def test_a_folder_where_results_json_should_be(self):
         os.makedirs(os.path.join(self.run_dir, "results.json"))
         self.expect_refused(self.report(), ["is a folder"])
@@ -84,7 +97,7 @@ class BadInput(unittest.TestCase):
         shutil.copytree(support.FIXTURE, self.run_dir, dirs_exist_ok=True)
         series = os.path.join(self.run_dir, "trials", "000-wal-online-r0", "series.json")
         with open(series, "w") as f:
-            f.write('{"commits": [[1, "x", 3, 0]], "windows_us": {}}')
+            f.write('{"commits": [[1, "x", 3, 0]], "windows_us": {"baseline": [0, 1], "impacts": [[1, 2]]}}')
         results = support.M.load(self.run_dir)
         t = results.trials_of("wal", "online")[0]
         self.assertIsNone(t.series())
@@ -100,19 +113,41 @@ class BadInput(unittest.TestCase):
 
 
 class Membership(unittest.TestCase):
-    def test_series_members_match_the_counts_in_results_json(self):
-        """The charts pick a window's samples by the rule the C++ side used for n."""
-        results = support.fixture()
+    """The charts pick a window's samples by the rule the C++ side used for n
+    (driver/metrics.h member(): the intended start, end - response, in the window)."""
+
+    @staticmethod
+    def sampled(results, t):
+        with open(results.series_path(t)) as f:
+            return bool(json.load(f).get("fixture_members_sampled"))
+
+    def test_series_members_match_each_backups_n_in_results_json(self):
         checked = 0
-        for t in results.trials:
-            s = t.series()
-            if s is None or not t.impact_counts:
-                continue
-            with open(results.series_path(t)) as f:
-                if json.load(f).get("fixture_members_sampled"):
+        for path in (support.FIXTURE, support.SOAK):
+            results = support.fixture(path)
+            for t in results.trials:
+                s = t.series()
+                if s is None or not t.impact_counts or self.sampled(results, t):
                     continue
-            self.assertEqual(len(s.members("impact")), t.raw["writers"]["during"]["n"], (t.mode, t.label))
-            checked += 1
+                self.assertEqual(len(s.impacts), len(t.backups))
+                for b in t.backups:
+                    self.assertEqual(len(s.members(b.index)), b.during["n"], (t.mode, t.label, b.index))
+                    checked += 1
+        self.assertGreater(checked, 20)
+
+    def test_pooled_members_match_the_summary_rows_n(self):
+        checked = 0
+        for path in (support.FIXTURE, support.SOAK):
+            results = support.fixture(path)
+            for row in results.rows:
+                steady = [t for t in row.trials if t.impact_counts]
+                if not steady or any(self.sampled(results, t) for t in steady):
+                    continue
+                n = sum(len(t.series().members("impacts")) for t in steady)
+                self.assertEqual(n, row.raw["writers_during"]["n"], row.name)
+                base = sum(len(t.series().members("baseline")) for t in steady)
+                self.assertLessEqual(base, row.raw["writers_baseline"]["n"])  # the fixture thins the baseline
+                checked += 1
         self.assertGreater(checked, 10)
 
 

@@ -1,6 +1,7 @@
-"""The charts on the fixture (what each draws and what it refuses to draw) and
-the charts for axes no real run has yet (several sizes, filesystems, SQLite
-versions, scheduled backups, faults), on synthetic edits of the fixture."""
+"""The charts on the fixtures (what each draws and what it refuses to draw):
+the quick run; the soak fixture's scheduled backups; the axes fixture's
+filesystems and SQLite builds side by side; and, on synthetic edits of the
+quick run, axes no fixture has (several sizes, faults)."""
 import copy
 import unittest
 
@@ -27,13 +28,27 @@ class ChartsOnTheFixture(unittest.TestCase):
         ax = fig.axes[0]  # wal mode: backup time
         self.assertIn("wal mode", ax.get_title(loc="left"))
         labels = [t.get_text() for t in ax.get_yticklabels()]
-        i = labels.index("cli-backup")
+        at = lambda i: [p for p in ax.patches if abs(p.get_y() + p.get_height() / 2 - i) < 0.01]  # noqa: E731
         row = next(r for r in self.r.rows_of("wal", "cli-backup"))
-        self.assertEqual(row.raw["backup_statuses"].get("timeout"), 1)
-        bars = [p for p in ax.patches if abs(p.get_y() + p.get_height() / 2 - i) < 0.01]
-        self.assertEqual([round(b.get_width(), 6) for b in bars], [round(row.median("backup_duration_s"), 6)])
+        self.assertEqual(row.raw["backup_statuses"], {"timeout": 2})  # both repetitions hit the limit
+        i = labels.index("cli-backup")
+        self.assertEqual(at(i), [])
         marks = [line for line in ax.lines if list(line.get_xdata()) == [5.0] and line.get_marker() == ">"]
         self.assertEqual(len(marks), 1)
+        online = next(r for r in self.r.rows_of("wal", "online"))
+        self.assertEqual([round(b.get_width(), 9) for b in at(labels.index("online"))],
+                         [round(online.median("backup_duration_s"), 9)])
+
+    def test_writer_impact_bars_are_results_jsons_writer_stall(self):
+        fig = impact.writer_impact(self.r)
+        ax = fig.axes[0]
+        labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+        for row in self.r.rows_of("wal"):
+            if row.all_skipped or row.median("max_writer_stall_ms") is None:
+                continue
+            i = labels.index(row.name)
+            bars = [p for p in ax.patches if abs(p.get_y() + p.get_height() / 2 - i) < 0.01]
+            self.assertEqual([b.get_width() for b in bars], [row.median("max_writer_stall_ms")], row.name)
 
     def test_wal_growth_gives_long_and_time_limited_backups_their_own_panel(self):
         lines = wal._lines(self.r)
@@ -66,6 +81,14 @@ class ChartsOnTheFixture(unittest.TestCase):
         hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
         self.assertEqual(len(hatched), 1)
 
+    def test_cdf_draws_what_results_json_counts(self):
+        """The samples drawn are chosen by the membership rule results.json used for n."""
+        for row in self.r.rows:
+            steady = [t for t in row.trials if t.impact_counts]
+            if not steady or any(_sampled(self.r, t) for t in steady):
+                continue
+            self.assertEqual(len(timeline.pooled(steady, "impacts")), row.raw["writers_during"]["n"], row.name)
+
     def test_axes_the_fixture_lacks_draw_nothing(self):
         for fn in (charts_axes.scaling, charts_axes.filesystems, charts_axes.sqlite_versions,
                    charts_axes.scheduled_backups):
@@ -91,6 +114,115 @@ def _two_sizes(raw):
             t["db_mb"] = 64
 
 
+def _sampled(results, t):
+    """Whether make_fixture.py sampled this trial's window members (too many to keep)."""
+    import json
+    with open(results.series_path(t)) as f:
+        return bool(json.load(f).get("fixture_members_sampled"))
+
+
+class ScheduledBackups(unittest.TestCase):
+    """The soak fixture: 4 backups 1 s apart in each trial (online, raw-copy; WAL mode)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.r = support.fixture(support.SOAK)
+
+    def tearDown(self):
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def test_one_point_per_backup_at_its_start(self):
+        fig = charts_axes.scheduled_backups(self.r)
+        self.assertIsNotNone(fig)
+        duration, latency, stall, wal_size = fig.axes[:4]
+        self.assertEqual(len(duration.lines), 2)  # a line per trial
+        for line, t in zip(duration.lines, self.r.trials):
+            self.assertEqual(list(line.get_xdata()), [b.start_s for b in t.backups])
+            self.assertEqual(list(line.get_ydata()), [b.duration_s for b in t.backups])
+        for line, t in zip(stall.lines, self.r.trials):
+            self.assertEqual(list(line.get_ydata()), [b.stall_ms for b in t.backups])
+        self.assertEqual(wal_size.get_xlabel(), "seconds since the trial started")
+
+    def test_a_withheld_p99_reads_as_the_maximum_of_n_hollow(self):
+        fig = charts_axes.scheduled_backups(self.r)
+        latency = fig.axes[1]
+        marks = [line for line in latency.lines if line.get_marker() == "o"]
+        backups = [b for t in self.r.trials for b in t.backups if b.during["n"]]
+        self.assertEqual(len(marks), len(backups))
+        for b in backups:
+            self.assertIsNone(b.during["p99_ms"])  # fewer than 100 commits due in each backup
+        self.assertTrue(all(line.get_markerfacecolor() == "white" for line in marks))
+        self.assertEqual(sorted(line.get_ydata()[0] for line in marks), sorted(b.during["max_ms"] for b in backups))
+        shown = sorted(t.get_text() for t in latency.texts)
+        self.assertEqual(shown, sorted(f"n={b.during['n']}" for b in backups))
+
+    def test_the_wal_over_the_whole_trial_with_each_backup_shaded(self):
+        fig = charts_axes.scheduled_backups(self.r)
+        wal_size = fig.axes[3]
+        self.assertEqual(len(wal_size.patches), sum(len(t.backups) for t in self.r.trials))
+        for line, t in zip(wal_size.lines, self.r.trials):
+            s = t.series()
+            self.assertEqual(len(line.get_xdata()), len(s.sizes))
+            self.assertGreater(line.get_xdata()[-1], s.impacts[-1][1] / 1e6)  # past the last backup
+
+    def test_timeline_and_wal_charts_use_the_first_backup(self):
+        fig = timeline.latency_timeline(self.r)
+        self.assertIn("backup 1 of 4", fig.axes[0].get_title(loc="left"))
+
+
+class SideBySide(unittest.TestCase):
+    """The axes fixture: online and btrfs-snapshot on btrfs and ext4, SQLite 3.40.1
+    (the system's) and 3.50.4, both journal modes; one repetition each."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.r = support.fixture(support.AXES)
+
+    def tearDown(self):
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def _legend(self, fig):
+        return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+    def _bars(self, ax, group, names_from=None):
+        labels = [t.get_text() for t in (names_from or ax).get_yticklabels()]
+        i = labels.index(group)
+        return sorted((p.get_y() + p.get_height() / 2, p.get_width()) for p in ax.patches
+                      if abs(p.get_y() + p.get_height() / 2 - i) < 0.5)
+
+    def test_filesystems_side_by_side_from_the_summary_rows(self):
+        fig = charts_axes.filesystems(self.r)
+        self.assertEqual(self._legend(fig), ["btrfs", "ext4"])
+        time, stall = fig.axes[0], fig.axes[1]  # wal mode
+        for ax, figure in ((time, "backup_duration_s"), (stall, "max_writer_stall_ms")):
+            rows = self.r.rows_of("wal", "online", sqlite="3.50.4")
+            self.assertEqual([w for _, w in self._bars(ax, "online sqlite-3.50.4", names_from=time)],
+                             [r.median(figure) for r in rows])  # btrfs, then ext4
+        # btrfs-snapshot cannot run on ext4: one bar and a note, not a zero.
+        self.assertEqual(len(self._bars(time, "btrfs-snapshot sqlite-3.40.1")), 1)
+        self.assertIn("not run here", [t.get_text() for t in time.texts])
+
+    def test_sqlite_versions_side_by_side_from_the_summary_rows(self):
+        fig = charts_axes.sqlite_versions(self.r)
+        self.assertEqual(self._legend(fig), ["SQLite 3.40.1 (system)", "SQLite 3.50.4"])
+        time = fig.axes[0]
+        groups = [t.get_text() for t in time.get_yticklabels()]
+        self.assertEqual(groups, ["online btrfs", "online ext4", "btrfs-snapshot btrfs"])  # none skipped
+        rows = self.r.rows_of("wal", "online", filesystem="ext4")
+        self.assertEqual([w for _, w in self._bars(time, "online ext4")],
+                         [r.median("backup_duration_s") for r in rows])
+
+    def test_other_charts_name_rows_as_run_does(self):
+        fig = impact.writer_impact(self.r)
+        labels = [t.get_text().split("\n")[0] for t in fig.axes[0].get_yticklabels()]
+        self.assertIn("online ext4 sqlite-3.50.4", labels)
+        self.assertNotIn("btrfs-snapshot ext4 sqlite-3.50.4", labels)  # skipped rows are not drawn
+        self.assertIsNone(charts_axes.scheduled_backups(self.r))
+        self.assertIsNone(charts_axes.scaling(self.r))
+
+
 class FutureAxes(unittest.TestCase):
     def tearDown(self):
         import matplotlib.pyplot as plt
@@ -107,33 +239,7 @@ class FutureAxes(unittest.TestCase):
             legend = [t.get_text() for t in fig.legends[0].get_texts()]
             self.assertTrue(any("s/GB)" in x for x in legend), legend)
             self.assertIn("size (MB)", summary_table.html_table(r))  # the summary gets a size column
-
-    def test_several_filesystems_and_sqlite_versions_are_drawn_side_by_side(self):
-        def edit(raw):
-            for t in raw["trials"]:
-                t["filesystem"] = "btrfs" if t["repetition"] else "ext4"
-                t["sqlite_version"] = "3.46.0" if t["repetition"] else "3.40.1"
-        with Changed(edit) as r:
-            for fn, values in ((charts_axes.filesystems, {"btrfs", "ext4"}),
-                               (charts_axes.sqlite_versions, {"SQLite 3.46.0", "SQLite 3.40.1"})):
-                fig = fn(r)
-                self.assertIsNotNone(fig)
-                shown = {t.get_text().strip() for t in fig.axes[0].get_legend().get_texts()}
-                self.assertEqual(shown, values)
-            self.assertTrue(any("different SQLite versions" in w for w in page.warnings(r)))
-
-    def test_scheduled_backups_within_a_trial(self):
-        def edit(raw):
-            for t in raw["trials"]:
-                if t["label"] in ("online", "vacuum-into") and t["mode"] == "wal":
-                    t["backups"] = [{"start_s": 1.0 + 2 * k, "duration_s": 0.1 + 0.01 * k, "status": "completed",
-                                     "writers": {"max_writer_gap_ms": 5.0 + k}, "wal_bytes": 4e6 + 1e6 * k}
-                                    for k in range(5)]
-        with Changed(edit) as r:
-            fig = charts_axes.scheduled_backups(r)
-            self.assertIsNotNone(fig)
-            self.assertEqual(len(fig.axes[0].lines), 2)  # one line per (mode, label)
-            self.assertTrue(all(ax.get_xlabel() for ax in fig.axes))
+            self.assertEqual(r.rows[0].name, "online 24MB")  # as `run` names it
 
     def test_a_fault_table(self):
         def edit(raw):

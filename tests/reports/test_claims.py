@@ -6,20 +6,20 @@ import unittest
 
 import support
 import claims as C
-from support import Changed, fixture
+from support import Changed, each_backup, fixture
 
-# What the fixture (a quick run, 24 MB, 2 repetitions) supports, per claim:
-# (overall, {evidence title: verdict}).
+# What the fixture (a quick run, 24 MB, 2 repetitions, rollback mode paced at 10%
+# of its capacity) supports, per claim: (overall, {evidence title: verdict}).
 EXPECTED = [
-    (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.NO_DATA}),          # online: writers proceed
+    (C.DEPENDS, {"wal mode": C.SUPPORTED, "delete mode": C.CONTRADICTED}),       # online: writers proceed
     (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # online: consistent
     (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # online: graceful
     (C.SUPPORTED, {"wal mode": C.SUPPORTED, "delete mode": C.SUPPORTED}),        # vacuum: consistent, smaller
     (C.DEPENDS, {"wal mode": C.CONTRADICTED, "delete mode": C.SUPPORTED}),       # vacuum: blocks writers
-    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.NO_DATA}),                # exclusive: blocks all
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.PARTLY}),                 # exclusive: blocks all
     (C.NOT_TESTED, {"wal mode, 24 MB": C.NOT_TESTED, "delete mode, 24 MB": C.NOT_TESTED}),  # efficiency
-    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.NOT_OBSERVED}),           # raw copy: risky
-    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.SUPPORTED}),              # sqlite3 .backup
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.SUPPORTED}),              # raw copy: risky
+    (C.PARTLY, {"wal mode": C.PARTLY, "delete mode": C.PARTLY}),                 # sqlite3 .backup
     (C.NOT_OBSERVED, {"fs-snapshot, wal mode": C.NOT_OBSERVED,
                       "fs-snapshot, delete mode": C.NOT_OBSERVED}),              # crash-consistent
 ]
@@ -66,6 +66,12 @@ class ClaimsOnTheFixture(unittest.TestCase):
         for c in self.claims:
             self.assertIn(c["quote"], article)
 
+    def test_the_evidence_has_the_runs_numbers(self):
+        online = self.claims[0]["evidence"]
+        self.assertIn("of 9 commits due during the backups (2 steady trials), 6 were delayed", online[1])
+        raw = self.claims[7]["evidence"][1]
+        self.assertIn("Verdicts OK 1, INCONSISTENT 1 over 2 trials", raw)
+
     def test_evidence_is_complete_sentences_without_internal_tags(self):
         for c in self.claims:
             for e in c["evidence"]:
@@ -83,14 +89,27 @@ def _set(raw, mode, label, fn):
     assert n, (mode, label)
 
 
+def _backups(fn):
+    """An edit of every backup record of a trial (and of its top-level copy)."""
+    return lambda t: each_backup(t, fn)
+
+
 class ClaimRules(unittest.TestCase):
     def test_writers_held_up_during_online_contradicts_the_first_claim(self):
-        def hold(t):
-            t["writers"]["delayed_commits"] = t["writers"]["during"]["n"]
-        with Changed(lambda raw: _set(raw, "wal", "online", hold)) as r:
+        def hold(b):
+            b["writers"]["delayed_commits"] = b["writers"]["during"]["n"]
+        with Changed(lambda raw: _set(raw, "wal", "online", _backups(hold))) as r:
             c = judged(r)[0]
         self.assertEqual(per_mode(c)["wal mode"], C.CONTRADICTED)
         self.assertEqual(c["status"], C.CONTRADICTED)
+
+    def test_writers_free_during_online_in_rollback_mode_supports_it(self):
+        def free(b):
+            b["writers"]["delayed_commits"] = 0
+        with Changed(lambda raw: _set(raw, "delete", "online", _backups(free))) as r:
+            c = judged(r)[0]
+        self.assertEqual(per_mode(c)["delete mode"], C.SUPPORTED)
+        self.assertEqual(c["status"], C.SUPPORTED)
 
     def test_unsteady_trials_are_left_out_and_counted(self):
         def unsteady(t):
@@ -102,26 +121,37 @@ class ClaimRules(unittest.TestCase):
         self.assertIn("2 unsteady trials left out", c["evidence"][0])
 
     def test_a_torn_raw_copy_fully_supports_the_risk_claim(self):
-        def corrupt(t):
-            t["verdict"]["status"] = "CORRUPT"
-            t["verdict"]["detail"] = "integrity_check: page 3 is never used"
-        with Changed(lambda raw: _set(raw, "wal", "raw-copy", corrupt)) as r:
+        def corrupt(b):
+            b["verdict"]["status"] = "CORRUPT"
+            b["verdict"]["detail"] = "integrity_check: page 3 is never used"
+        with Changed(lambda raw: _set(raw, "wal", "raw-copy", _backups(corrupt))) as r:
             c = judged(r)[7]
         self.assertEqual(per_mode(c)["wal mode"], C.SUPPORTED)
         self.assertEqual(c["status"], C.SUPPORTED)
         self.assertIn("page 3 is never used", c["evidence"][0])
 
     def test_a_wrong_cli_backup_snapshot_contradicts_the_wrapper_claim(self):
-        def stale(t):
-            t["verdict"]["status"] = "STALE"
-        with Changed(lambda raw: _set(raw, "delete", "cli-backup", stale)) as r:
+        def stale(b):
+            b["verdict"]["status"] = "STALE"
+        with Changed(lambda raw: _set(raw, "delete", "cli-backup", _backups(stale))) as r:
             c = judged(r)[8]
         self.assertEqual(per_mode(c)["delete mode"], C.CONTRADICTED)
 
+    def test_one_wrong_snapshot_among_a_trials_backups_counts(self):
+        """Verdicts are one per snapshot: a later backup's counts, not only the first's."""
+        def later_stale(raw):
+            for t in raw["trials"]:
+                if t["label"] == "online":
+                    t["backups"][-1]["verdict"]["status"] = "STALE"
+        with Changed(later_stale, base=support.SOAK) as r:
+            c = judged(r)[1]
+        self.assertEqual(c["status"], C.CONTRADICTED)
+        self.assertIn("Verdicts OK 3, STALE 1 over 1 trial (4 snapshots)", c["evidence"][0])
+
     def test_vacuum_that_never_holds_writers_contradicts_the_lock_claim(self):
-        def free(t):
-            t["writers"]["delayed_commits"] = 0
-        with Changed(lambda raw: _set(raw, "delete", "vacuum-into", free)) as r:
+        def free(b):
+            b["writers"]["delayed_commits"] = 0
+        with Changed(lambda raw: _set(raw, "delete", "vacuum-into", _backups(free))) as r:
             c = judged(r)[4]
         self.assertEqual(c["status"], C.CONTRADICTED)
 
@@ -133,6 +163,44 @@ class ClaimRules(unittest.TestCase):
             c = judged(r)[4]
         self.assertEqual(c["status"], C.NOT_TESTED)
         self.assertEqual(c["evidence"], ["No trials of vacuum-into ran in this run."])
+
+
+class ClaimsOnScheduledBackups(unittest.TestCase):
+    """The soak fixture: one trial per strategy, 4 backups each."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.claims = judged(fixture(support.SOAK))
+
+    def test_writer_flow_pools_every_backup_of_a_trial(self):
+        r = fixture(support.SOAK)
+        t = r.trials_of("wal", "online")[0]
+        due = sum(b["writers"]["during"]["n"] for b in t.raw["backups"])
+        self.assertEqual(due, r.rows_of("wal", "online")[0].raw["writers_during"]["n"])  # 104, the summary's n
+        self.assertIn(f"of {due} commits due during the backups (1 steady trial, 4 backups)",
+                      self.claims[0]["evidence"][0])
+        self.assertEqual(self.claims[0]["status"], C.SUPPORTED)
+
+    def test_every_snapshot_is_counted(self):
+        self.assertIn("Verdicts OK 4 over 1 trial (4 snapshots)", self.claims[1]["evidence"][0])
+        self.assertIn("4 of 4 backups finished", self.claims[2]["evidence"][0])
+        self.assertIn("Verdicts STALE 4 over 1 trial (4 snapshots)", self.claims[7]["evidence"][0])
+
+
+class ClaimsPerPlace(unittest.TestCase):
+    """The axes fixture: each journal mode on btrfs and ext4 with SQLite 3.40.1 and 3.50.4."""
+
+    def test_each_filesystem_and_build_is_judged_apart(self):
+        c = judged(fixture(support.AXES))[1]  # online: consistent
+        self.assertEqual(set(per_mode(c)), {f"{m} mode, {fs}, SQLite {v}" for m in ("wal", "delete")
+                                            for fs in ("btrfs", "ext4") for v in ("3.40.1", "3.50.4")})
+        self.assertEqual(c["status"], C.SUPPORTED)
+
+    def test_btrfs_snapshot_is_judged_where_it_ran(self):
+        c = judged(fixture(support.AXES))[9]  # crash-consistent
+        self.assertEqual(set(per_mode(c)), {f"btrfs-snapshot, {m} mode, btrfs, SQLite {v}"
+                                            for m in ("wal", "delete") for v in ("3.40.1", "3.50.4")})
+        self.assertEqual(c["status"], C.NOT_OBSERVED)
 
 
 if __name__ == "__main__":

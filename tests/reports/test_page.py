@@ -69,7 +69,7 @@ class Page(unittest.TestCase):
     def test_expected_results_are_marked_expected_and_failures_give_reasons(self):
         self.assertIn("<li class=expected>expected: not safe in wal mode", self.page)
         self.assertIn("not run here: WAL mode only", self.text)
-        self.assertIn("timed out: no snapshot within the 5 s time limit", self.text)
+        self.assertIn("2× timed out: no snapshot within the 5 s time limit", self.text)
         self.assertNotIn("class=alarm", self.page)  # nothing in the fixture is an alarm
 
     def test_fs_snapshot_is_marked_not_representative(self):
@@ -81,6 +81,37 @@ class Page(unittest.TestCase):
         self.assertEqual(len(imgs), 6)
         for w, _ in imgs:
             self.assertLessEqual(int(w), 950)  # about 900 px: text stays readable in a 900 px window
+
+
+class PagesOfTheOtherFixtures(unittest.TestCase):
+    """The soak and axes fixtures' pages: the charts their axes call for, and an
+    answer per place."""
+
+    def write(self, path):
+        out = tempfile.mkdtemp(prefix="bb-page-test-")
+        self.addCleanup(shutil.rmtree, out, True)
+        with open(report.write(support.fixture(path), out)) as f:
+            page = f.read()
+        return page, visible_text(page)
+
+    def test_scheduled_backups(self):
+        page, text = self.write(support.SOAK)
+        self.assertIn("id='scheduled-backups'", page)
+        self.assertIn("4 backups per trial, 1 s apart", text)
+        self.assertIn("median over 4 steady backups", text)
+
+    def test_filesystems_and_sqlite_builds(self):
+        page, text = self.write(support.AXES)
+        for name in ("filesystems", "sqlite-versions"):
+            self.assertIn(f"id='{name}'", page)
+        self.assertNotIn("id='scheduled-backups'", page)
+        for heading, anchor in (("wal mode, btrfs, SQLite 3.50.4", "rec-wal-btrfs-3.50.4"),
+                                ("delete mode, ext4, SQLite 3.40.1", "rec-delete-ext4-3.40.1")):
+            self.assertIn(f"<a href='#{anchor}'>{heading}</a>", page)
+            self.assertIn(f"<h3 id='{anchor}'>{heading}", page)
+        self.assertIn("SQLite builds", text)
+        self.assertIn("mkfs.btrfs", text)  # the filesystems' details
+        self.assertIn("database on btrfs, ext4", text)
 
 
 if __name__ == "__main__":
