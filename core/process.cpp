@@ -78,7 +78,7 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   pid_t pid;
   try {
-    pid = spawn(exe, args, {.stdout_fd = fds[1], .stderr_too = true});
+    pid = spawn(exe, args, {.stdout_path = {}, .stdout_fd = fds[1], .stderr_too = true});
   } catch (...) {
     close(fds[0]);
     close(fds[1]);

@@ -125,7 +125,7 @@ void Nemesis::after_trial(TrialResult& t, Load& load, const std::string& db, con
   try {
     Verdict v = validate_snapshot(db, workload_, bounds, ValidateOptions(false, scratch));
     src.ok = v.ok();
-    src.status = v.status;
+    src.status = to_string(v.status);
     src.facts["source_seq"] = v.snapshot_seq;
     src.facts["checks"] = v.checks;
     src.facts["recovered_copy"] = v.recovered_copy;
