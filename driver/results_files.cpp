@@ -66,6 +66,7 @@ std::string trials_csv(const nlohmann::json& trials) {
       {"mode", "/mode"}, {"strategy", "/strategy"}, {"label", "/label"}, {"repetition", "/repetition"},
       {"seed", "/seed"}, {"db_mb", "/db_mb"}, {"db_bytes", "/db_bytes"}, {"writers", "/writer_count"},
       {"readers", "/reader_count"}, {"rate", "/rate"}, {"reader_rate", "/reader_rate"},
+      {"filesystem", "/filesystem"}, {"sqlite", "/sqlite"}, {"sqlite_version", "/sqlite_build/version"},
       {"expected_safe", "/expected_safe"}, {"harness_error", "/harness_error"},
       {"load_steady", "/load/steady"}, {"load_reason", "/load/reason"},
       {"backup_status", "/backup/status"}, {"backup_failure", "/backup/failure"}, {"backup_error", "/backup/error"},
