@@ -42,6 +42,7 @@ int run_cli(int argc, char** argv) {
   add_copy_command(app, action);
   add_faultfs_command(app, action);
   add_cache_command(app, action);
+  add_skip_reason_command(app, action);
   add_sqlite_info_command(app, action);
   try {
     app.parse(argc, argv);

@@ -244,7 +244,11 @@ std::optional<FsKind> fs_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string default_loop_fs_root() { return "/var/tmp/backup-bench-fs"; }
+std::string default_loop_fs_root() {
+  // BB_LOOP_FS_ROOT moves it (tests use a private one to see what is left).
+  if (const char* r = std::getenv("BB_LOOP_FS_ROOT"); r && *r) return r;
+  return "/var/tmp/backup-bench-fs";
+}
 
 std::string loop_fs_unavailable(FsKind kind) {
   const std::string name(fs_kind_name(kind));

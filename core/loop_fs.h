@@ -27,8 +27,8 @@ inline constexpr std::array<std::string_view, 4> kFsKindNames{"ext4", "xfs", "bt
 std::string_view fs_kind_name(FsKind k);
 std::optional<FsKind> fs_kind_from_name(std::string_view name);
 
-// /var/tmp/backup-bench-fs: on disk (not in memory), shared by every run so a
-// killed run's leftovers are found by the next one.
+// /var/tmp/backup-bench-fs (or $BB_LOOP_FS_ROOT): on disk (not in memory), shared
+// by every run so a killed run's leftovers are found by the next one.
 std::string default_loop_fs_root();
 
 struct LoopFsSpec {

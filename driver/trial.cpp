@@ -101,6 +101,17 @@ void compute_figures(TrialResult& t, const Load& load) {
   t.db_bytes_end = load.sizes.empty() ? t.db_bytes : load.sizes.back().db;
 }
 
+// Why a strategy cannot run with these files, as the cell's build sees it.
+std::string skip_reason_in(const SqliteBuildRef& build, const StrategyInfo& info, const std::string& mode,
+                           const std::string& db, const std::string& dest) {
+  if (build.self) return skip_reason_for(info, mode, true, db, dest);
+  Captured c = run_capture(build.exe, {"__skip-reason", "--strategy", info.name, "--mode", mode, db, dest});
+  std::string why = c.output;
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  if (!c.status.ok()) throw HarnessError(fmt::format("{} __skip-reason failed: {}", build.exe, why));
+  return why;
+}
+
 // Validates with another build's binary (`validate`), reading its JSON verdict.
 Verdict validate_with(const std::string& exe, const std::string& snapshot, const std::string& workload,
                       const FreshnessBounds& bounds, bool quick) {
@@ -158,7 +169,9 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.verdict = no_snapshot(VerdictStatus::kSkipped, why, checks);
     return t;
   };
-  if (auto why = info->skip_reason(c.mode, true); !why.empty()) return skip(why);
+  // Whether the strategy applies depends on the cell's SQLite too (incremental
+  // needs sqlite_dbpage): another build is asked.
+  if (auto why = build.self ? info->skip_reason(c.mode, true) : std::string(); !why.empty()) return skip(why);
   // The database and the destination: in the run folder, or on a fresh
   // filesystem made for this trial (driver/place.h).
   Place place = make_place(c.filesystem, dir, c.db_mb);
@@ -175,7 +188,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   const std::string dest_dir = std::filesystem::path(snapshot).parent_path().string();
   // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
   // any work is spent on the trial.
-  if (auto why = skip_reason_for(*info, c.mode, true, db, snapshot); !why.empty()) {
+  if (auto why = skip_reason_in(build, *info, c.mode, db, snapshot); !why.empty()) {
     fs::remove_all(dir);
     return skip(why);
   }
