@@ -259,6 +259,21 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   results["summary"] = summarize(results["trials"], [&](const nlohmann::json& t) {
     return t["series"].is_string() ? out + "/" + t["series"].get<std::string>() : std::string();
   });
+  // What building databases cost this run: templates built (populated) and the
+  // copies every trial and probe started from.
+  {
+    double populate = 0, copy = 0;
+    int built = 0;
+    for (auto& e : population_log()) {
+      populate += e["populate_s"].get<double>();
+      copy += e["copy_s"].get<double>();
+      built += e["from_cache"].get<bool>() ? 0 : 1;
+    }
+    results["population"] = {{"templates_built", built},
+                             {"populate_s", populate},
+                             {"copy_s", copy},
+                             {"instances", population_log()}};
+  }
   results["interrupted"] = interrupted;
   results["stopped_disk_full"] = full;
   results["finished_at"] = timestamp("%Y-%m-%dT%H:%M:%SZ");

@@ -25,7 +25,14 @@ std::string template_name(const Scenario& s, const std::string& mode, int64_t db
                      s.seed, sqlite_version());
 }
 
+nlohmann::json& log() {
+  static nlohmann::json l = nlohmann::json::array();
+  return l;
+}
+
 }  // namespace
+
+const nlohmann::json& population_log() { return log(); }
 
 std::string template_cache_dir() {
   if (const char* d = std::getenv("BB_CACHE_DIR"); d && *d) return d;
@@ -68,6 +75,11 @@ Instantiated instantiate_database(const std::string& path, const Scenario& s, co
   const int64_t t = now_ns();
   r.method = clone_or_copy(tmpl, path);
   r.copy_s = ns_to_s(now_ns() - t);
+  log().push_back({{"template", std::filesystem::path(tmpl).filename().string()},
+                   {"from_cache", r.from_cache},
+                   {"populate_s", r.populate_s},
+                   {"copy_s", r.copy_s},
+                   {"method", r.method}});
   return r;
 }
 

@@ -5,6 +5,7 @@
 // copy is byte-identical to a fresh population and results do not depend on the
 // cache (docs/templates.md).
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "driver/scenario.h"
@@ -26,6 +27,10 @@ struct Instantiated {
 // With s.template_cache false, populates `path` directly.
 Instantiated instantiate_database(const std::string& path, const Scenario& s, const std::string& mode,
                                   int64_t db_mb);
+
+// Every instantiation this process made (for results.json's `population`):
+// template name, whether it was cached, populate and copy seconds.
+const nlohmann::json& population_log();
 
 // Removes every cached template; returns how many files were removed.
 int clear_template_cache();
