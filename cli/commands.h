@@ -19,6 +19,7 @@ void add_compare_command(CLI::App& app, Action& action);
 void add_worker_command(CLI::App& app, Action& action);  // internal: __worker
 void add_copy_command(CLI::App& app, Action& action);    // internal: __copy
 void add_cache_command(CLI::App& app, Action& action);
+void add_merge_command(CLI::App& app, Action& action);   // internal: __merge OUT_JSON RUN... (for report)
 
 // The command line as typed (for results.json), set by run_cli.
 const std::string& command_line();
