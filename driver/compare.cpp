@@ -202,13 +202,13 @@ MetricDelta metric_delta(const MetricDef& def, const std::vector<const json*>& b
       if (!counts_for(*t, def.from)) continue;
       auto v = number_at(*t, def.ptr);
       if (!v) continue;
-      if (def.schedule_floor) {
-        double f = schedule_floor(*t);
-        m.floor = std::max(m.floor, f);
-        v = std::max(*v, f);
-      }
+      if (def.schedule_floor) m.floor = std::max(m.floor, schedule_floor(*t));
       (side ? m.cur : m.base).push_back(*v);
     }
+  // Below the coarser of the two runs' schedules nothing can be told apart: every
+  // value under that floor is the floor (each run's own would differ by its pace).
+  for (auto* side : {&m.base, &m.cur})
+    for (auto& v : *side) v = std::max(v, m.floor);
   if (m.base.empty() || m.cur.empty()) return m;
   m.base_median = median(m.base);
   m.cur_median = median(m.cur);
@@ -224,7 +224,13 @@ MetricDelta metric_delta(const MetricDef& def, const std::vector<const json*>& b
     if (v > m.needed || m.needed_by.empty()) m.needed = std::max(m.needed, v), m.needed_by = why;
   const double bad = def.lower_is_better ? m.change : -m.change;
   m.worse = bad > m.needed;
-  auto u = mann_whitney_u(m.base, m.cur);
+  // The test asks what the rule asks: is the current run worse by more than
+  // `needed`? (the current values shifted back by it). A shift the metric cannot
+  // resolve, such as a busier machine moving every cell by a little, gives no
+  // small p-value, so it neither fails the gate nor lowers the bar for others.
+  std::vector<double> shifted = m.cur;
+  for (auto& v : shifted) v += def.lower_is_better ? -m.needed : m.needed;
+  auto u = mann_whitney_u(m.base, shifted);
   m.test.run = true;
   m.test.p = def.lower_is_better ? u.p_y_greater : u.p_y_less;
   m.test.min_p = def.lower_is_better ? u.min_p_y_greater : u.min_p_y_less;
@@ -268,6 +274,7 @@ CellDelta cell_delta(const std::string& key, const std::vector<const json*>& bt,
       judged_n[side]++;
       if (failed(*t)) fails[side]++;
       if (!(*t)["load"]["steady"].get<bool>()) (side ? d.cur_unsteady : d.base_unsteady)++;
+      if (impact_counts(*t)) (side ? d.cur_steady : d.base_steady)++;
       for (auto* w : kWrongSnapshot)
         if (st == w) wrong[side][st]++;
     }
@@ -282,6 +289,8 @@ CellDelta cell_delta(const std::string& key, const std::vector<const json*>& bt,
     const double lo = std::min(d.base_rate, d.cur_rate), hi = std::max(d.base_rate, d.cur_rate);
     d.load_differs = lo <= 0 ? hi > 0 : hi / lo > 1 + opts.load_tolerance;
   }
+  d.base_judged = judged_n[0];
+  d.cur_judged = judged_n[1];
   d.failures = count_delta(fails[0], judged_n[0], fails[1], judged_n[1], opts);
   if (d.expected_safe) {
     int wb = 0, wc = 0;
@@ -402,6 +411,23 @@ Comparison compare_runs(const json& base, const json& cur, const CompareOptions&
     if (bt.size() != ct.size()) rep_diffs.push_back(fmt::format("{} ({} vs {})", k, bt.size(), ct.size()));
     c.cells.push_back(cell_delta(k, bt, ct, opts));
   }
+  // A cell present on both sides can still compare nothing: a strategy skipped
+  // on one machine, or no steady load on one side.
+  std::vector<std::string> one_sided, no_steady;
+  for (auto& cell : c.cells) {
+    if ((cell.base_judged == 0) != (cell.cur_judged == 0))
+      one_sided.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_judged, cell.cur_judged));
+    else if (cell.base_judged > 0 && (cell.base_steady == 0) != (cell.cur_steady == 0))
+      no_steady.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_steady, cell.cur_steady));
+  }
+  if (!one_sided.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) ran on one side only (skipped or failed in the harness on the "
+                                     "other), so only their verdicts are compared: {} judged trials",
+                                     one_sided.size(), list_some(one_sided, 4)));
+  if (!no_steady.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) have no trial with a steady load on one side, so their writer "
+                                     "figures are not compared: {} steady trials",
+                                     no_steady.size(), list_some(no_steady, 4)));
   std::vector<std::string> load_diffs;
   for (auto& cell : c.cells)
     if (cell.load_differs)

@@ -69,6 +69,8 @@ struct CellDelta {
   int base_trials = 0, cur_trials = 0;
   int base_unsteady = 0, cur_unsteady = 0;  // judged but left out of writer figures
   int base_harness = 0, cur_harness = 0;
+  int base_judged = 0, cur_judged = 0;      // neither skipped nor failed in the harness
+  int base_steady = 0, cur_steady = 0;      // judged with a steady load: the writer figures
   double base_rate = 0, cur_rate = 0;    // the writers' pace (median tx/s per writer; 0 closed loop)
   // The runs loaded the writers differently (rate = auto probes each run): the
   // cell's figures and counts are shown but not judged; verdicts still are.

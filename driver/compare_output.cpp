@@ -62,6 +62,25 @@ std::string status_word(const Comparison& c, bool strict) {
   }
 }
 
+// Words filled to `width` columns; lines after the first start with `indent`.
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+  std::string out, line;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t sp = text.find(' ', pos);
+    std::string word = text.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+    pos = sp == std::string::npos ? text.size() : sp + 1;
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = indent;
+    } else if (!line.empty() && line != indent) {
+      line += ' ';
+    }
+    line += word;
+  }
+  return out + line;
+}
+
 std::string xml_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -94,7 +113,7 @@ std::string md_escape(const std::string& s) {
 std::string format_comparison(const Comparison& c, bool strict) {
   std::string out = fmt::format("compare   baseline {} (SQLite {})\n          current  {} (SQLite {})\n",
                                 c.base_path, c.base_sqlite, c.cur_path, c.cur_sqlite);
-  out += "rules     " + rules_text(c) + "\n\n";
+  out += wrap("rules     " + rules_text(c), 110, "          ") + "\n\n";
   if (!c.cells.empty()) {
     out += fmt::format("{:<34} {:<18} {:>12} {:>12} {:>8} {:>22} {:>7} {:>7}  {}\n", "cell", "check", "baseline",
                        "current", "change", "needed", "p", "q", "result");
@@ -123,14 +142,18 @@ std::string format_comparison(const Comparison& c, bool strict) {
                            fmt::format("{} {}", num(m.needed), m.needed_by), p_text(m.test), q_text(m.test),
                            metric_result(m, c.opts.alpha, cell.load_differs));
     }
-    out += fmt::format("\n(values: medians over the repetitions that count; p: one-sided, the bad direction; q: "
-                       "adjusted by {}; '-': not in the family, it cannot reach {})\n",
-                       correction_name(c.opts.correction), c.opts.alpha);
+    out += "\n" +
+           wrap(fmt::format("(values: medians over the repetitions that count; p: one-sided, the bad direction; q: "
+                            "adjusted by {}; '-': not in the family, it cannot reach {})",
+                            correction_name(c.opts.correction), c.opts.alpha),
+                110, " ") +
+           "\n";
   }
   if (!c.warnings.empty()) out += "\n";
-  for (auto& w : c.warnings) out += fmt::format("WARNING: {}{}\n", w, strict ? " (--strict)" : "");
+  for (auto& w : c.warnings)
+    out += wrap(fmt::format("WARNING: {}{}", w, strict ? " (--strict)" : ""), 110, "         ") + "\n";
   if (!c.notes.empty()) out += "\n";
-  for (auto& n : c.notes) out += "note: " + n + "\n";
+  for (auto& n : c.notes) out += wrap("note: " + n, 110, "      ") + "\n";
   auto findings = c.findings();
   out += fmt::format("\nresult: {}\n", status_word(c, strict));
   for (auto& f : findings) out += "  " + f + "\n";

@@ -393,6 +393,24 @@ TEST(Compare, TheCorrectionSpansEveryTestOfTheComparison) {
   EXPECT_NE(text.find("repetitions per side confirm"), std::string::npos) << text;
 }
 
+TEST(Compare, ACellThatRanOnOneSideOnlyIsAWarningNotAPass) {
+  // btrfs-snapshot judged on the reference machine, skipped on the CI one.
+  T ok, skipped;
+  skipped.status = "skipped";
+  skipped.verdict = "SKIPPED";
+  auto c = compare_runs(run_of({trial(ok), trial(ok)}), run_of({trial(skipped), trial(skipped)}), {});
+  ASSERT_FALSE(c.warnings.empty());
+  EXPECT_NE(c.warnings[0].find("ran on one side only"), std::string::npos) << c.warnings[0];
+  EXPECT_EQ(c.exit_code(false), 0);
+  EXPECT_EQ(c.exit_code(true), 2);
+  // No steady load on one side: the writer figures are not compared, and it is said.
+  T unsteady;
+  unsteady.steady = false;
+  auto u = compare_runs(run_of({trial(ok), trial(ok)}), run_of({trial(unsteady), trial(unsteady)}), {});
+  ASSERT_FALSE(u.warnings.empty());
+  EXPECT_NE(u.warnings[0].find("no trial with a steady load on one side"), std::string::npos) << u.warnings[0];
+}
+
 TEST(Compare, TooFewRepetitionsToJudgeAnyMetricIsAWarning) {
   T t;
   auto c = compare_runs(run_of(reps(t, {10, 11})), run_of(reps(t, {100, 110})), {});
