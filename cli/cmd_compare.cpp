@@ -73,24 +73,30 @@ void add_compare_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "compare", "compare a run against a baseline run as a CI gate (exit 1 on a regression)");
   cmd->add_option("BASELINE", f->base, "baseline run folder or results.json (shards of one run: comma-separated)")
+      ->type_name("RUN[,RUN...]")
       ->required();
   cmd->add_option("CURRENT", f->cur, "current run folder or results.json (shards of one run: comma-separated)")
+      ->type_name("RUN[,RUN...]")
       ->required();
   cmd->add_option("--threshold", f->threshold, "a smaller change of a median, in % of the baseline, is never a "
                                                "regression")
+      ->type_name("PCT")
       ->capture_default_str();
   cmd->add_option("--alpha", f->alpha, "false-alarm rate over all the tests of one comparison")
       ->capture_default_str();
   cmd->add_option("--correction", f->correction,
                   "multiple-comparison correction: bh (Benjamini-Hochberg) or holm (Holm)")
-      ->check(CLI::IsMember({"bh", "holm"}))
+      ->check(CLI::IsMember({"bh", "holm"}).description(""))
+      ->type_name("bh|holm")
       ->capture_default_str();
   cmd->add_flag("--strict", f->strict,
                 "exit 2 when the runs differ (strategies, modes, sizes, repetitions, scenario, machine) or the "
                 "repetitions are too few to judge any metric");
-  cmd->add_option("--json", f->json_out, "also write the comparison as JSON to this file");
-  cmd->add_option("--markdown", f->markdown_out, "also write a Markdown summary (for a CI job summary) to this file");
-  cmd->add_option("--junit", f->junit_out, "also write JUnit XML (one test case per cell) to this file");
+  cmd->add_option("--json", f->json_out, "also write the comparison as JSON to this file")->type_name("FILE");
+  cmd->add_option("--markdown", f->markdown_out, "also write a Markdown summary (for a CI job summary) to this file")
+      ->type_name("FILE");
+  cmd->add_option("--junit", f->junit_out, "also write JUnit XML (one test case per cell) to this file")
+      ->type_name("FILE");
   cmd->footer(
       "Exit codes:\n"
       "  0  no regression\n"
