@@ -1,10 +1,15 @@
 // `backup-bench run`: run a scenario (preset or file), flags overriding it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <optional>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "driver/run.h"
 #include "driver/scenario.h"
+#include "strategies/strategy.h"
 
 namespace bb {
 namespace {
@@ -69,26 +74,84 @@ int run(const RunFlags& f) {
   return run_scenario(s, opt);
 }
 
+// The flags' help and defaults come from the option table; the defaults shown
+// are the `default` preset's, which `run` uses without --preset/--scenario.
+struct FlagHelp {
+  std::string help, default_text;
+};
+
+FlagHelp flag_help(const std::string& key, const Scenario* preset) {
+  FlagHelp h;
+  for (auto& o : scenario_options())
+    if (o.key == key) h = {o.help, o.default_text};
+  if (!preset) return h;
+  auto j = to_json(*preset);
+  if (key == "strategies") {
+    std::vector<std::string> labels, all;
+    for (auto& v : preset->strategies) labels.push_back(v.label);
+    for (auto& st : strategies()) all.push_back(st.name);
+    h.default_text = labels == all ? "all" : fmt::format("{}", fmt::join(labels, ","));
+  } else if (j.contains(key)) {
+    auto& v = j[key];
+    if (v.is_array()) {
+      std::vector<std::string> parts;
+      for (auto& x : v) parts.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      h.default_text = fmt::format("{}", fmt::join(parts, ","));
+    } else {
+      h.default_text = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+  }
+  return h;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, Action& action) {
   auto f = std::make_shared<RunFlags>();
   auto* cmd = app.add_subcommand("run", "run a scenario: trials of every strategy under live load");
-  auto* p = cmd->add_option("--preset", f->preset, "built-in scenario (list presets); default: default");
-  cmd->add_option("--scenario", f->scenario, "scenario file (TOML)")->excludes(p);
-  cmd->add_option("--modes", f->modes, "journal modes, comma-separated (wal,delete,truncate,persist)");
-  cmd->add_option("--strategies", f->strategies, "strategies, comma-separated, or 'all'");
-  cmd->add_option("--repeat", f->repeat, "repetitions per cell");
-  cmd->add_option("--db-mb", f->db_mb, "database size(s) in MB, comma-separated");
-  cmd->add_option("--writers", f->writers, "writer process count(s), comma-separated");
-  cmd->add_option("--readers", f->readers, "reader processes");
-  cmd->add_option("--rate", f->rate, "per-writer target transactions/s (0 = closed loop)");
-  cmd->add_option("--seed", f->seed, "seed for every random choice");
-  cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (K/N, 0 <= K < N)");
-  cmd->add_option("--set", f->sets, "any scenario option as KEY=VALUE (list options)");
+  auto* p = cmd->add_option("--preset", f->preset, "built-in scenario (backup-bench list presets)")
+                ->type_name("NAME")
+                ->default_str("default");
+  cmd->add_option("--scenario", f->scenario, "scenario file (TOML; see scenarios/)")->type_name("FILE")->excludes(p);
+  // Flag, option key, type shown.
+  const std::tuple<const char*, std::string*, const char*, const char*> table_flags[] = {
+      {"--modes", &f->modes, "modes", "MODE[,MODE...]"},
+      {"--strategies", &f->strategies, "strategies", "NAME[,NAME...]|all"},
+      {"--repeat", &f->repeat, "repeat", "INT"},
+      {"--db-mb", &f->db_mb, "db_mb", "MB[,MB...]"},
+      {"--writers", &f->writers, "writers", "INT[,INT...]"},
+      {"--readers", &f->readers, "readers", "INT"},
+      {"--rate", &f->rate, "rate", "TX/S|auto"},
+      {"--seed", &f->seed, "seed", "INT"},
+  };
+  std::vector<std::pair<CLI::Option*, std::string>> typed;
+  for (auto& [flag, target, key, type] : table_flags) {
+    auto h = flag_help(key, nullptr);
+    typed.push_back({cmd->add_option(flag, *target, h.help)->type_name(type)->default_str(h.default_text), key});
+  }
+  // The default preset is read only when `run` is on the command line (not in
+  // every worker process this binary also is).
+  cmd->preparse_callback([typed](size_t) {
+    std::optional<Scenario> preset;
+    try {
+      preset = load_preset("default");
+    } catch (const std::exception&) {
+      return;  // no scenarios folder beside this binary: the table's own defaults
+    }
+    for (auto& [opt, key] : typed) opt->default_str(flag_help(key, &*preset).default_text);
+  });
+  cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (0 <= K < N); merge the shards with "
+                                       "report or compare")
+      ->type_name("K/N")
+      ->default_str("0/1");
+  cmd->add_option("--set", f->sets, "any scenario option (backup-bench list options), repeatable")
+      ->type_name("KEY=VALUE");
   cmd->add_flag("--keep-snapshots", f->keep, "keep each trial's database and snapshot");
   cmd->add_flag("--check", f->check, "check the scenario and its flags, print the trial count, run nothing");
-  cmd->add_option("--out", f->out, "run folder (default runs/<timestamp>, linked as runs/latest)");
+  cmd->add_option("--out", f->out, "run folder (runs/latest links to the newest)")->type_name("DIR")->default_str("runs/<timestamp>");
+  cmd->footer(
+      "Defaults shown are the `default` preset's; --preset or --scenario brings its own, and these flags override "
+      "either.\nEvery option with its default: backup-bench list options.");
   cmd->callback([f, &action] { action = [f] { return run(*f); }; });
 }
 

@@ -22,6 +22,7 @@ void add_faultfs_command(CLI::App& app, Action& action);  // internal: __faultfs
 void add_sqlite_info_command(CLI::App& app, Action& action);  // internal: __sqlite-info
 void add_cache_command(CLI::App& app, Action& action);
 void add_skip_reason_command(CLI::App& app, Action& action);  // internal: __skip-reason
+void add_merge_command(CLI::App& app, Action& action);   // internal: __merge OUT_JSON RUN... (for report)
 
 // The command line as typed (for results.json), set by run_cli.
 const std::string& command_line();

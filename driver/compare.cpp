@@ -1,346 +1,413 @@
-// Run-to-run comparison (the CI gate behind `backup-bench compare`).
+// Run-to-run comparison (the CI gate behind `backup-bench compare`): cells,
+// the trials that count in each, the rules of docs/compare.md, and the
+// correction over every test of the comparison.
 #include "driver/compare.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <set>
 
-#include "core/errors.h"
-
-namespace fs = std::filesystem;
-
+#include "driver/compare_context.h"
 #include "driver/metrics.h"
+#include "driver/summary.h"
+#include "driver/trial_result.h"
 
 namespace bb {
 namespace {
 
+using json = nlohmann::json;
 
-// Number of orderings of m x's and n y's with each U value (no ties): the
-// classic recurrence c(m,n,u) = c(m-1,n,u-n) + c(m,n-1,u).
-std::vector<double> u_counts(size_t m, size_t n) {
-  // table[j] holds the distribution for (i, j) while i grows.
-  std::vector<std::vector<double>> prev(n + 1), cur(n + 1);
-  for (size_t j = 0; j <= n; ++j) prev[j] = {1.0};  // i = 0: U is 0
-  for (size_t i = 1; i <= m; ++i) {
-    cur[0] = {1.0};
-    for (size_t j = 1; j <= n; ++j) {
-      std::vector<double> d(i * j + 1, 0.0);
-      for (size_t u = 0; u < prev[j].size(); ++u) d[u + j] += prev[j][u];   // last is an x above j y's
-      for (size_t u = 0; u < cur[j - 1].size(); ++u) d[u] += cur[j - 1][u];  // last is a y
-      cur[j] = std::move(d);
-    }
-    std::swap(prev, cur);
-  }
-  return prev[n];
-}
-
-double binom(size_t n, size_t k) {
-  double r = 1;
-  for (size_t i = 1; i <= k; ++i) r = r * double(n - k + i) / double(i);
-  return r;
-}
-
-const char* kNonOk[] = {"CORRUPT", "INCONSISTENT", "STALE", "FAILED"};
-
-double num(const nlohmann::json& t, const char* ptr) {
-  auto p = nlohmann::json::json_pointer(ptr);
-  return t.contains(p) && t[p].is_number() ? t[p].get<double>() : std::nan("");
-}
+// Which trials a metric is taken from (docs/measuring-impact.md): writer
+// figures from steady loads, timings from completed backups.
+enum class From { kWriters, kCompleted };
 
 struct MetricDef {
   const char* name;
   const char* ptr;
+  const char* unit;
+  From from;
   bool lower_is_better;
-  double floor;  // absolute changes below this are noise, never a regression
+  double abs_floor;     // a smaller change is noise whatever the test says
+  bool schedule_floor;  // below one writer period the metric cannot tell impact from the schedule
 };
 const MetricDef kMetrics[] = {
-    {"during_p99_ms", "/writers/during/p99_ms", true, 0.5},
-    {"max_stall_ms", "/writers/max_stall_ms", true, 0.5},
-    {"backup_duration_s", "/backup/duration_s", true, 0.005},
-    {"backup_mb_per_s", "/backup/mb_per_s", false, 0.5},
+    {"max_stall_ms", "/writers/max_stall_ms", "ms", From::kWriters, true, 1.0, true},
+    {"delayed_extra_ms", "/writers/delayed_extra_ms", "ms", From::kWriters, true, 1.0, true},
+    {"during_p99_ms", "/writers/during/p99_ms", "ms", From::kWriters, true, 0.5, false},
+    {"backup_duration_s", "/backup/duration_s", "s", From::kCompleted, true, 0.005, false},
 };
 
-std::string verdicts_str(const std::map<std::string, int>& v) {
-  std::string s;
-  for (auto& [k, n] : v) s += fmt::format("{}{}={}", s.empty() ? "" : " ", k, n);
-  return s.empty() ? "-" : s;
+const char* kWrongSnapshot[] = {"CORRUPT", "INCONSISTENT", "STALE"};
+
+bool harness(const json& t) { return !t["harness_error"].is_null(); }
+bool skipped(const json& t) { return t["backup"]["status"] == "skipped"; }
+bool judged(const json& t) { return !harness(t) && !skipped(t); }
+bool failed(const json& t) {
+  auto s = t["backup"]["status"];
+  return judged(t) && (s == "failed" || s == "timeout");
+}
+bool counts_for(const json& t, From f) {
+  if (f == From::kWriters) return impact_counts(t);
+  return !harness(t) && t["backup"]["status"] == "completed";
+}
+
+std::optional<double> number_at(const json& t, const char* ptr) {
+  auto p = json::json_pointer(ptr);
+  if (!t.contains(p) || !t[p].is_number()) return std::nullopt;
+  double v = t[p].get<double>();
+  return std::isfinite(v) ? std::optional(v) : std::nullopt;
+}
+
+// The gap a trial's own writer schedule allows (one period), 0 closed loop.
+double schedule_floor(const json& t) {
+  double f = 0;
+  auto p = json::json_pointer("/writers/writer_gaps");
+  if (t.contains(p) && t[p].is_array())
+    for (auto& g : t[p])
+      if (g.is_object() && g.contains("floor_ms") && g["floor_ms"].is_number())
+        f = std::max(f, g["floor_ms"].get<double>());
+  return f;
+}
+
+// Tukey's hinges: the medians of the lower and upper halves (the middle value
+// in both when the count is odd); their distance is the spread.
+double spread(std::vector<double> v) {
+  if (v.size() < 2) return 0;
+  std::sort(v.begin(), v.end());
+  size_t half = (v.size() + 1) / 2;
+  std::vector<double> lo(v.begin(), v.begin() + long(half)), hi(v.end() - long(half), v.end());
+  return median(hi) - median(lo);
+}
+
+std::string count_text(int events, int n) { return fmt::format("{} of {}", events, n); }
+
+std::string cell_key(const json& t, const std::vector<std::string>& axes) {
+  std::string k = fmt::format("{}/{}@{}MB/w{}", t.value("mode", "?"), t.value("label", "?"), t.value("db_mb", 0),
+                              t.value("writer_count", 0));
+  for (auto& a : axes) k += fmt::format("[{}={}]", a, axis_text(axis_value(t, a)));
+  return k;
+}
+
+MetricDelta metric_delta(const MetricDef& def, const std::vector<const json*>& bt, const std::vector<const json*>& ct,
+                         const CompareOptions& opts) {
+  MetricDelta m;
+  m.name = def.name;
+  m.unit = def.unit;
+  m.lower_is_better = def.lower_is_better;
+  for (int side = 0; side < 2; ++side)
+    for (auto* t : side ? ct : bt) {
+      if (!counts_for(*t, def.from)) continue;
+      auto v = number_at(*t, def.ptr);
+      if (!v) continue;
+      if (def.schedule_floor) m.floor = std::max(m.floor, schedule_floor(*t));
+      (side ? m.cur : m.base).push_back(*v);
+    }
+  // Below the coarser of the two runs' schedules nothing can be told apart: every
+  // value under that floor is the floor (each run's own would differ by its pace).
+  for (auto* side : {&m.base, &m.cur})
+    for (auto& v : *side) v = std::max(v, m.floor);
+  if (m.base.empty() || m.cur.empty()) return m;
+  m.base_median = median(m.base);
+  m.cur_median = median(m.cur);
+  m.change = m.cur_median - m.base_median;
+  m.change_pct = m.base_median != 0 ? 100 * m.change / std::fabs(m.base_median) : (m.change == 0 ? 0 : INFINITY);
+  const std::pair<double, const char*> limits[] = {
+      {opts.threshold_pct / 100 * std::fabs(m.base_median), "threshold"},
+      {def.abs_floor, "absolute floor"},
+      {spread(m.base), "baseline spread"},
+      {def.schedule_floor ? m.floor : 0.0, "schedule floor"},
+  };
+  for (auto& [v, why] : limits)
+    if (v > m.needed || m.needed_by.empty()) m.needed = std::max(m.needed, v), m.needed_by = why;
+  const double bad = def.lower_is_better ? m.change : -m.change;
+  m.worse = bad > m.needed;
+  // The test asks what the rule asks: is the current run worse by more than
+  // `needed`? (the current values shifted back by it). A shift the metric cannot
+  // resolve, such as a busier machine moving every cell by a little, gives no
+  // small p-value, so it neither fails the gate nor lowers the bar for others.
+  std::vector<double> shifted = m.cur;
+  for (auto& v : shifted) v += def.lower_is_better ? -m.needed : m.needed;
+  auto u = mann_whitney_u(m.base, shifted);
+  m.test.run = true;
+  m.test.p = def.lower_is_better ? u.p_y_greater : u.p_y_less;
+  m.test.min_p = def.lower_is_better ? u.min_p_y_greater : u.min_p_y_less;
+  m.test.in_family = m.test.min_p <= opts.alpha * (1 + 1e-9);
+  if (!m.test.in_family)
+    m.note = fmt::format("{} vs {} values cannot reach p <= {} (best {:.3f})", m.base.size(), m.cur.size(),
+                         opts.alpha, m.test.min_p);
+  return m;
+}
+
+CountDelta count_delta(int be, int bn, int ce, int cn, const CompareOptions& opts) {
+  CountDelta c{be, bn, ce, cn, {}, {}, false};
+  if (bn == 0 || cn == 0) return c;
+  auto f = fisher_exact(be, bn - be, ce, cn - ce);
+  c.test.run = true;
+  c.test.p = f.p_greater;
+  c.test.min_p = f.min_p_greater;
+  c.test.in_family = f.min_p_greater <= opts.alpha * (1 + 1e-9);
+  if (!c.test.in_family && (be + ce) > 0)
+    c.note = fmt::format("{} -> {}: too few to tell (Fisher's test cannot reach p <= {})", count_text(be, bn),
+                         count_text(ce, cn), opts.alpha);
+  return c;
+}
+
+CellDelta cell_delta(const std::string& key, const std::vector<const json*>& bt, const std::vector<const json*>& ct,
+                     const CompareOptions& opts) {
+  CellDelta d;
+  d.key = key;
+  d.mode = (*ct[0])["mode"].get<std::string>();
+  d.label = (*ct[0])["label"].get<std::string>();
+  d.expected_safe = (*ct[0])["expected_safe"].get<bool>();
+  int fails[2] = {0, 0}, judged_n[2] = {0, 0};
+  std::map<std::string, int> wrong[2];
+  for (int side = 0; side < 2; ++side)
+    for (auto* t : side ? ct : bt) {
+      auto st = (*t)["verdict"]["status"].get<std::string>();
+      (side ? d.cur_verdicts : d.base_verdicts)[st]++;
+      (side ? d.cur_trials : d.base_trials)++;
+      if (harness(*t)) (side ? d.cur_harness : d.base_harness)++;
+      if (!judged(*t)) continue;
+      judged_n[side]++;
+      if (failed(*t)) fails[side]++;
+      if (!(*t)["load"]["steady"].get<bool>()) (side ? d.cur_unsteady : d.base_unsteady)++;
+      if (impact_counts(*t)) (side ? d.cur_steady : d.base_steady)++;
+      for (auto* w : kWrongSnapshot)
+        if (st == w) wrong[side][st]++;
+    }
+  std::vector<double> rates[2];
+  for (int side = 0; side < 2; ++side)
+    for (auto* t : side ? ct : bt)
+      if (judged(*t))
+        if (auto r = number_at(*t, "/rate")) rates[side].push_back(*r);
+  if (!rates[0].empty() && !rates[1].empty()) {
+    d.base_rate = median(rates[0]);
+    d.cur_rate = median(rates[1]);
+    const double lo = std::min(d.base_rate, d.cur_rate), hi = std::max(d.base_rate, d.cur_rate);
+    d.load_differs = lo <= 0 ? hi > 0 : hi / lo > 1 + opts.load_tolerance;
+  }
+  d.base_judged = judged_n[0];
+  d.cur_judged = judged_n[1];
+  d.failures = count_delta(fails[0], judged_n[0], fails[1], judged_n[1], opts);
+  if (d.expected_safe) {
+    int wb = 0, wc = 0;
+    for (auto* w : kWrongSnapshot) {
+      wb += wrong[0][w];
+      wc += wrong[1][w];
+      if (wrong[1][w] > 0 && wrong[0][w] == 0)
+        d.new_wrong.push_back(fmt::format("{} ({})", w, count_text(wrong[1][w], judged_n[1])));
+    }
+    // A kind the baseline also had: whether it became more frequent is a count.
+    if (d.new_wrong.empty() && wb > 0 && wc > 0) d.wrong = count_delta(wb, judged_n[0], wc, judged_n[1], opts);
+  }
+  for (auto& def : kMetrics) {
+    auto m = metric_delta(def, bt, ct, opts);
+    if (!m.base.empty() && !m.cur.empty()) d.metrics.push_back(std::move(m));
+  }
+  if (d.load_differs) {
+    const std::string why = fmt::format("not judged: the writers' load differs ({:.4g} vs {:.4g} tx/s)", d.base_rate,
+                                        d.cur_rate);
+    for (auto& m : d.metrics) m.test.in_family = false, m.note = why;
+    d.failures.test.in_family = false;
+    if (d.failures.base_events + d.failures.cur_events > 0) d.failures.note = why;
+    if (d.wrong) d.wrong->test.in_family = false, d.wrong->note = why;
+  }
+  return d;
 }
 
 }  // namespace
 
-UTest mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
-  UTest r;
-  size_t m = x.size(), n = y.size();
-  if (m == 0 || n == 0) return r;
-  r.min_p = std::min(1.0, 2.0 / binom(m + n, m));
-  // Midranks of the pooled sample, and the tie groups' sizes.
-  std::vector<std::pair<double, int>> all;
-  for (double v : x) all.push_back({v, 0});
-  for (double v : y) all.push_back({v, 1});
-  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  double rank_x = 0, tie_term = 0;
-  bool ties = false;
-  for (size_t i = 0; i < all.size();) {
-    size_t j = i;
-    while (j < all.size() && all[j].first == all[i].first) ++j;
-    double t = double(j - i), mid = (double(i + 1) + double(j)) / 2;
-    if (t > 1) ties = true;
-    tie_term += t * t * t - t;
-    for (size_t k = i; k < j; ++k)
-      if (all[k].second == 0) rank_x += mid;
-    i = j;
-  }
-  r.u = rank_x - double(m) * double(m + 1) / 2;
-  double N = double(m + n);
-  if (!ties && m <= 25 && n <= 25) {
-    auto c = u_counts(m, n);
-    double total = binom(m + n, m), lo = 0, hi = 0;
-    size_t u = size_t(std::llround(r.u));
-    for (size_t k = 0; k < c.size(); ++k) {
-      if (k <= u) lo += c[k];
-      if (k >= u) hi += c[k];
-    }
-    r.exact = true;
-    r.p = std::min(1.0, 2 * std::min(lo, hi) / total);
-    return r;
-  }
-  double mu = double(m) * double(n) / 2;
-  double var = double(m) * double(n) / 12 * ((N + 1) - tie_term / (N * (N - 1)));
-  if (var <= 0) return r;  // every value tied: no evidence of a difference
-  double z = std::max(0.0, std::fabs(r.u - mu) - 0.5) / std::sqrt(var);
-  r.p = std::min(1.0, std::erfc(z / std::sqrt(2.0)));
-  return r;
+const char* correction_name(Correction c) {
+  return c == Correction::kHolm ? "Holm" : "Benjamini-Hochberg";
 }
 
-bool LabelDelta::regression() const {
-  if (lost_ok) return true;
+bool CellDelta::regression() const {
+  if (!new_wrong.empty() || failures.regression || (wrong && wrong->regression)) return true;
   for (auto& m : metrics)
     if (m.regression) return true;
   return false;
 }
 
+std::vector<std::string> CellDelta::findings() const {
+  std::vector<std::string> out;
+  for (auto& w : new_wrong)
+    out.push_back(fmt::format("{}: new {} of a strategy expected to be safe", key, w));
+  auto count = [&](const char* what, const CountDelta& c) {
+    out.push_back(fmt::format("{}: {} {} -> {} (Fisher's exact p={:.4f}, adjusted {:.4f})", key, what,
+                              count_text(c.base_events, c.base_n), count_text(c.cur_events, c.cur_n), c.test.p,
+                              c.test.q.value_or(1)));
+  };
+  if (failures.regression) count("failed/timed-out backups", failures);
+  if (wrong && wrong->regression) count("wrong snapshots", *wrong);
+  for (auto& m : metrics)
+    if (m.regression)
+      out.push_back(fmt::format("{}: {} {:+.1f}% ({:.4g} -> {:.4g} {}, more than the {:.4g} {} needed by the {}; "
+                                "U test p={:.4f}, adjusted {:.4f})",
+                                key, m.name, m.change_pct, m.base_median, m.cur_median, m.unit, m.needed, m.unit,
+                                m.needed_by, m.test.p, m.test.q.value_or(1)));
+  return out;
+}
+
 bool Comparison::regression() const {
-  for (auto& l : labels)
-    if (l.regression()) return true;
+  for (auto& c : cells)
+    if (c.regression()) return true;
   return false;
 }
 
-static nlohmann::json load_one(const std::string& path) {
-  fs::path p(path);
-  if (!fs::exists(p)) throw UsageError(fmt::format("{} does not exist", path));
-  if (fs::is_directory(p)) {
-    p /= "results.json";
-    if (!fs::exists(p)) throw UsageError(fmt::format("{} holds no results.json (not a run folder)", path));
-  }
-  std::ifstream in(p);
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    throw UsageError(fmt::format("{} is not a results file (not JSON)", p.string()));
-  if (!j.contains("trials") || !j["trials"].is_array() || j.value("schema", "").rfind("backup-bench/", 0) != 0)
-    throw UsageError(fmt::format("{} is not a backup-bench results file (no schema/trials)", p.string()));
-  return j;
+std::vector<std::string> Comparison::findings() const {
+  std::vector<std::string> out;
+  for (auto& c : cells)
+    for (auto& f : c.findings()) out.push_back(f);
+  return out;
 }
 
-nlohmann::json load_results(const std::string& paths) {
-  // Shards of one scenario: the first file's context, every file's trials.
-  nlohmann::json merged;
-  size_t pos = 0;
-  while (pos <= paths.size()) {
-    size_t comma = paths.find(',', pos);
-    std::string one = paths.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? paths.size() + 1 : comma + 1;
-    if (one.empty()) continue;
-    auto j = load_one(one);
-    if (merged.is_null()) {
-      merged = std::move(j);
-    } else {
-      for (auto& t : j["trials"]) merged["trials"].push_back(t);
-    }
-  }
-  if (merged.is_null()) throw UsageError("no results given");
-  return merged;
+int Comparison::exit_code(bool strict) const {
+  if (cells.empty()) return 2;
+  if (strict && !warnings.empty()) return 2;
+  return regression() ? 1 : 0;
 }
 
-Comparison compare_runs(const nlohmann::json& base, const nlohmann::json& cur, const CompareOptions& opts) {
+std::string no_common_cell_line(const Comparison& c) {
+  return fmt::format("the runs share no cell to compare (cells are journal mode/label@size/writers): the baseline "
+                     "has {}; the current run has {}",
+                     c.only_base.empty() ? "none" : list_some(c.only_base, 4),
+                     c.only_cur.empty() ? "none" : list_some(c.only_cur, 4));
+}
+
+Comparison compare_runs(const json& base, const json& cur, const CompareOptions& opts) {
   Comparison c;
   c.opts = opts;
-  c.base_sqlite = base.value("sqlite_version", "?");
-  c.cur_sqlite = cur.value("sqlite_version", "?");
-  for (auto* field : {"name", "db_mb", "writers", "readers", "rate", "synchronous", "page_size"}) {
-    auto b = base.value("scenario", nlohmann::json::object()).value(field, nlohmann::json());
-    auto k = cur.value("scenario", nlohmann::json::object()).value(field, nlohmann::json());
-    if (b != k) c.warnings.push_back(fmt::format("scenario {} differs: {} vs {}", field, b.dump(), k.dump()));
-  }
-  // The database size joins the key only when a run has several (a scaling run).
-  std::set<double> sizes;
-  for (auto* r : {&base, &cur})
-    for (auto& t : (*r)["trials"]) sizes.insert(t.value("db_mb", 0.0));
-  auto key_of = [&](const nlohmann::json& t) {
-    std::string k = t.value("mode", "?") + "/" + t.value("label", t.value("strategy", "?"));
-    if (sizes.size() > 1) k += fmt::format("@{}MB", t.value("db_mb", 0.0));
-    return k;
-  };
+  c.base_sqlite = base.contains("sqlite_version") ? axis_text(base["sqlite_version"]) : "?";
+  c.cur_sqlite = cur.contains("sqlite_version") ? axis_text(cur["sqlite_version"]) : "?";
+  scenario_warnings(base, cur, c.warnings);
+  host_warnings(base, cur, c.warnings);
+  auto extra = extra_axes(base, cur, c.warnings);
+  c.axes = {"mode", "label", "db_mb", "writer_count"};
+  c.axes.insert(c.axes.end(), extra.begin(), extra.end());
+
   std::vector<std::string> order;
-  std::map<std::string, std::pair<std::vector<const nlohmann::json*>, std::vector<const nlohmann::json*>>> groups;
+  std::map<std::string, std::pair<std::vector<const json*>, std::vector<const json*>>> groups;
+  int harness_trials[2] = {0, 0};
   for (int side = 0; side < 2; ++side)
     for (auto& t : (side ? cur : base)["trials"]) {
-      auto k = key_of(t);
+      auto k = cell_key(t, extra);
       if (!groups.count(k)) order.push_back(k);
       (side ? groups[k].second : groups[k].first).push_back(&t);
+      if (harness(t)) harness_trials[side]++;
     }
+  run_warnings("baseline", base, harness_trials[0], c.warnings);
+  run_warnings("current", cur, harness_trials[1], c.warnings);
+
+  std::vector<std::string> rep_diffs;
   for (auto& k : order) {
     auto& [bt, ct] = groups[k];
     if (bt.empty() || ct.empty()) {
       (bt.empty() ? c.only_cur : c.only_base).push_back(k);
       continue;
     }
-    LabelDelta d;
-    d.key = k;
-    d.mode = (*bt[0]).value("mode", "?");
-    d.label = (*bt[0]).value("label", "?");
-    for (auto* t : bt) d.base_verdicts[(*t)["verdict"].value("status", "?")]++;
-    for (auto* t : ct) d.cur_verdicts[(*t)["verdict"].value("status", "?")]++;
-    auto ok_frac = [](const std::map<std::string, int>& v) {
-      int ok = 0, all = 0;
-      for (auto& [s, n] : v) {
-        if (s == "SKIPPED") continue;
-        all += n;
-        if (s == "OK") ok += n;
-      }
-      return all ? double(ok) / all : 1.0;
-    };
-    if (ok_frac(d.cur_verdicts) < ok_frac(d.base_verdicts)) {
-      d.lost_ok = true;
-      d.verdict_note = "fewer OK verdicts";
+    if (bt.size() != ct.size()) rep_diffs.push_back(fmt::format("{} ({} vs {})", k, bt.size(), ct.size()));
+    c.cells.push_back(cell_delta(k, bt, ct, opts));
+  }
+  // A cell present on both sides can still compare nothing: a strategy skipped
+  // on one machine, or no steady load on one side.
+  std::vector<std::string> one_sided, no_steady;
+  for (auto& cell : c.cells) {
+    if ((cell.base_judged == 0) != (cell.cur_judged == 0))
+      one_sided.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_judged, cell.cur_judged));
+    else if (cell.base_judged > 0 && (cell.base_steady == 0) != (cell.cur_steady == 0))
+      no_steady.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_steady, cell.cur_steady));
+  }
+  if (!one_sided.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) ran on one side only (skipped or failed in the harness on the "
+                                     "other), so only their verdicts are compared: {} judged trials",
+                                     one_sided.size(), list_some(one_sided, 4)));
+  if (!no_steady.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) have no trial with a steady load on one side, so their writer "
+                                     "figures are not compared: {} steady trials",
+                                     no_steady.size(), list_some(no_steady, 4)));
+  std::vector<std::string> load_diffs;
+  for (auto& cell : c.cells)
+    if (cell.load_differs)
+      load_diffs.push_back(fmt::format("{} ({:.4g} vs {:.4g} tx/s per writer)", cell.key, cell.base_rate, cell.cur_rate));
+  if (!load_diffs.empty()) {
+    const bool automatic = base.contains("scenario") && base["scenario"].is_object() &&
+                           base["scenario"].value("rate", json()) == "auto";
+    c.warnings.push_back(fmt::format(
+        "the writers' load differs by more than {:.0f}% in {} cell(s), whose figures and failure counts are shown "
+        "but not judged: {}{}",
+        100 * opts.load_tolerance, load_diffs.size(), list_some(load_diffs, 3),
+        automatic ? " (rate = auto paces each run from its own capacity probe; pin the rate for a gate: run --rate N)"
+                  : ""));
+  }
+  if (!rep_diffs.empty())
+    c.warnings.push_back(fmt::format("the repetition counts differ in {} cell(s): {}", rep_diffs.size(),
+                                     list_some(rep_diffs, 4)));
+  if (!c.only_base.empty() && !c.cells.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) only in the baseline, not compared: {}", c.only_base.size(),
+                                     list_some(c.only_base)));
+  if (!c.only_cur.empty() && !c.cells.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) only in the current run, not compared: {}", c.only_cur.size(),
+                                     list_some(c.only_cur)));
+
+  // One family: every test that could reach alpha, corrected together.
+  std::vector<GateTest*> family;
+  size_t metric_tests = 0;
+  double best_metric_min_p = 1, best_possible = 1;  // in the family; of any metric test
+  for (auto& cell : c.cells) {
+    for (auto& m : cell.metrics) {
+      ++metric_tests;
+      best_possible = std::min(best_possible, m.test.min_p);
+      if (m.test.in_family) family.push_back(&m.test), best_metric_min_p = std::min(best_metric_min_p, m.test.min_p);
     }
-    for (auto* s : kNonOk)
-      if (d.cur_verdicts.count(s) && !d.base_verdicts.count(s)) {
-        d.lost_ok = true;
-        d.verdict_note += fmt::format("{}new {}", d.verdict_note.empty() ? "" : ", ", s);
+    if (cell.failures.test.in_family) family.push_back(&cell.failures.test);
+    if (cell.wrong && cell.wrong->test.in_family) family.push_back(&cell.wrong->test);
+  }
+  c.family = family.size();
+  std::vector<double> ps;
+  for (auto* t : family) ps.push_back(t->p);
+  auto adjusted = opts.correction == Correction::kHolm ? holm(ps) : benjamini_hochberg(ps);
+  for (size_t i = 0; i < family.size(); ++i) family[i]->q = adjusted[i];
+  for (auto& cell : c.cells) {
+    for (auto& m : cell.metrics) m.regression = m.worse && m.test.significant(opts.alpha);
+    cell.failures.regression = cell.failures.test.significant(opts.alpha);
+    if (cell.wrong) cell.wrong->regression = cell.wrong->test.significant(opts.alpha);
+  }
+
+  // What the gate could see with these repetitions.
+  int base_unsteady = 0, cur_unsteady = 0;
+  for (auto& cell : c.cells) base_unsteady += cell.base_unsteady, cur_unsteady += cell.cur_unsteady;
+  if (base_unsteady + cur_unsteady > 0)
+    c.notes.push_back(fmt::format("trials whose load was not steady before the backup are left out of the writer "
+                                  "figures: {} in the baseline, {} in the current run",
+                                  base_unsteady, cur_unsteady));
+  if (metric_tests > 0 && best_possible > opts.alpha)
+    c.warnings.push_back(fmt::format(
+        "no metric change can be confirmed with so few repetitions (the smallest p they allow is {:.2g}, above {}): "
+        "only verdicts are gated; use at least {} repetitions per side",
+        best_possible, opts.alpha, repetitions_to_reach(opts.alpha / double(metric_tests))));
+  if (c.family > 0) {
+    const double single = opts.alpha / double(c.family);
+    if (best_metric_min_p > single * (1 + 1e-9)) {
+      int reps = repetitions_to_reach(single);
+      if (opts.correction == Correction::kHolm)
+        c.notes.push_back(fmt::format("with {} tests a change needs p <= {:.2g} under Holm's correction, below the "
+                                      "{:.2g} these repetitions allow at best: no metric change can be confirmed; "
+                                      "use {} repetitions per side",
+                                      c.family, single, best_metric_min_p, reps));
+      else {
+        size_t k = size_t(std::ceil(best_metric_min_p / single - 1e-9));
+        c.notes.push_back(fmt::format("with {} tests a change in one metric of one cell alone needs p <= {:.2g}, "
+                                      "below the {:.2g} these repetitions allow at best: a change is confirmed when "
+                                      "it shows in about {} or more tests at once; {} repetitions per side confirm "
+                                      "it in one",
+                                      c.family, single, best_metric_min_p, k, reps));
       }
-    for (auto& def : kMetrics) {
-      MetricDelta m;
-      m.name = def.name;
-      m.lower_is_better = def.lower_is_better;
-      for (int side = 0; side < 2; ++side)
-        for (auto* t : side ? ct : bt) {
-          if ((*t)["backup"].value("status", "") == "skipped") continue;
-          double v = num(*t, def.ptr);
-          if (!std::isnan(v)) (side ? m.cur : m.base).push_back(v);
-        }
-      if (m.base.empty() || m.cur.empty()) continue;
-      m.base_median = median(m.base);
-      m.cur_median = median(m.cur);
-      double diff = m.cur_median - m.base_median;
-      m.change_pct = m.base_median != 0 ? 100 * diff / std::fabs(m.base_median) : (diff == 0 ? 0 : INFINITY);
-      double bad = def.lower_is_better ? diff : -diff;
-      m.worse = bad > def.floor && (bad / std::max(std::fabs(m.base_median), 1e-12)) * 100 > opts.threshold_pct;
-      if (m.base.size() < opts.min_reps || m.cur.size() < opts.min_reps) {
-        m.note = fmt::format("{} vs {} repetitions: threshold alone", m.base.size(), m.cur.size());
-      } else {
-        auto u = mann_whitney_u(m.base, m.cur);
-        if (u.min_p >= opts.alpha)
-          m.note = fmt::format("{} vs {} repetitions cannot reach p<{}: threshold alone", m.base.size(),
-                               m.cur.size(), opts.alpha);
-        else
-          m.test = u;
-      }
-      m.regression = m.worse && (!m.test || m.test->p < opts.alpha);
-      d.metrics.push_back(std::move(m));
     }
-    c.labels.push_back(std::move(d));
   }
   return c;
-}
-
-std::string format_comparison(const Comparison& c) {
-  std::string out = fmt::format(
-      "compare  baseline {} (SQLite {})\n         current  {} (SQLite {})\n"
-      "         worse = beyond {}% in the bad direction; significant = Mann-Whitney U p < {} "
-      "(where both sides have enough repetitions)\n\n",
-      c.base_path, c.base_sqlite, c.cur_path, c.cur_sqlite, c.opts.threshold_pct, c.opts.alpha);
-  for (auto& w : c.warnings) out += "WARNING: " + w + "\n";
-  if (!c.warnings.empty()) out += "\n";
-  out += fmt::format("{:<34} {:<18} {:>10} {:>10} {:>9} {:>8}  {}\n", "mode/label", "metric", "baseline",
-                     "current", "change", "p", "result");
-  std::vector<std::string> findings, notes;
-  for (auto& l : c.labels) {
-    for (auto& m : l.metrics) {
-      std::string p = m.test ? fmt::format("{:.3f}", m.test->p) : "n/a";
-      std::string res = m.regression ? "REGRESSION" : m.worse ? "worse, not significant" : "ok";
-      out += fmt::format("{:<34} {:<18} {:>10.3f} {:>10.3f} {:>+8.1f}% {:>8}  {}\n", l.key, m.name, m.base_median,
-                         m.cur_median, m.change_pct, p, res);
-      if (m.regression)
-        findings.push_back(fmt::format("{} {} {:+.1f}% ({:.3f} -> {:.3f}{})", l.key, m.name, m.change_pct,
-                                       m.base_median, m.cur_median,
-                                       m.test ? fmt::format(", p={:.3f}", m.test->p) : ", " + m.note));
-      if (!m.note.empty() && std::find(notes.begin(), notes.end(), m.note) == notes.end()) notes.push_back(m.note);
-    }
-    out += fmt::format("{:<34} {:<18} {:>10} {:>10}  {}\n", l.key, "verdicts", verdicts_str(l.base_verdicts),
-                       verdicts_str(l.cur_verdicts), l.lost_ok ? "REGRESSION: " + l.verdict_note : "ok");
-    if (l.lost_ok) findings.push_back(fmt::format("{} verdicts {} -> {} ({})", l.key, verdicts_str(l.base_verdicts),
-                                                  verdicts_str(l.cur_verdicts), l.verdict_note));
-  }
-  for (auto& k : c.only_base) out += fmt::format("{:<34} only in the baseline (not compared)\n", k);
-  for (auto& k : c.only_cur) out += fmt::format("{:<34} only in the current run (not compared)\n", k);
-  if (!notes.empty()) {
-    out += "\nnot tested for significance:";
-    for (auto& n : notes) out += "\n  " + n;
-    out += "\n";
-  }
-  if (findings.empty()) {
-    out += "\nno regression\n";
-  } else {
-    out += fmt::format("\n{} regression(s):\n", findings.size());
-    for (auto& f : findings) out += "  " + f + "\n";
-  }
-  return out;
-}
-
-nlohmann::json to_json(const Comparison& c) {
-  nlohmann::json labels = nlohmann::json::array();
-  for (auto& l : c.labels) {
-    nlohmann::json ms = nlohmann::json::object();
-    for (auto& m : l.metrics) {
-      nlohmann::json mj{{"baseline", m.base},
-                        {"current", m.cur},
-                        {"baseline_median", m.base_median},
-                        {"current_median", m.cur_median},
-                        {"change_pct", std::isfinite(m.change_pct) ? nlohmann::json(m.change_pct) : nullptr},
-                        {"lower_is_better", m.lower_is_better},
-                        {"worse", m.worse},
-                        {"regression", m.regression}};
-      if (m.test)
-        mj["u_test"] = {{"u", m.test->u}, {"p", m.test->p}, {"exact", m.test->exact}};
-      else
-        mj["u_test"] = nullptr;
-      if (!m.note.empty()) mj["note"] = m.note;
-      ms[m.name] = mj;
-    }
-    labels.push_back({{"key", l.key},
-                      {"mode", l.mode},
-                      {"label", l.label},
-                      {"metrics", ms},
-                      {"verdicts", {{"baseline", l.base_verdicts}, {"current", l.cur_verdicts}}},
-                      {"lost_ok", l.lost_ok},
-                      {"verdict_note", l.verdict_note},
-                      {"regression", l.regression()}});
-  }
-  return {{"baseline", c.base_path},
-          {"current", c.cur_path},
-          {"sqlite", {{"baseline", c.base_sqlite}, {"current", c.cur_sqlite}}},
-          {"threshold_pct", c.opts.threshold_pct},
-          {"alpha", c.opts.alpha},
-          {"min_repetitions", c.opts.min_reps},
-          {"labels", labels},
-          {"only_baseline", c.only_base},
-          {"only_current", c.only_cur},
-          {"warnings", c.warnings},
-          {"regression", c.regression()}};
 }
 
 }  // namespace bb

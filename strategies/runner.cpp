@@ -327,6 +327,12 @@ int backup_main(const BackupArgs& a) {
       if (w.pid.load() > 0) req.holders.push_back(w.pid.load());
   }
   if (!a.in_trial) {
+    // Every check passed: one warning line when this strategy is not expected to
+    // give a consistent copy of this source (raw-copy anywhere; exclusive-copy in
+    // WAL mode; ...).
+    if (info->skip_reason(req.mode, false).empty() && !info->expected_safe(req.mode, req.params))
+      fmt::print(stderr, "backup-bench: warning: {} is not expected to give a consistent copy of a {} database ({})\n",
+                 info->name, req.mode == "wal" ? "WAL-mode" : "rollback-journal", info->safety_note);
     // Who else has the database open, on stderr (stdout stays pure JSON).
     for (auto& h : find_holders(a.src))
       if (h.pid != getpid())
