@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/process.h"
+#include "driver/merge.h"
 
 namespace fs = std::filesystem;
 
@@ -45,15 +46,16 @@ std::string results_of(const std::string& run) {
 }
 
 // The results the report reads: one run folder's, or the merge of several
-// (shards of one scenario). Merging is `backup-bench __merge OUT_JSON RUN...`;
-// until that command exists, several folders are refused here. When it lands,
-// the merge is this one line in place of the throw:
-//   return merge_runs(runs, out + "/merged-results.json");
-std::string results_for(const std::vector<std::string>& runs, const std::string& /*out*/) {
+// (shards of one scenario), written beside the report as merged-results.json.
+std::string results_for(const std::vector<std::string>& runs, const std::string& out) {
   std::vector<std::string> jsons;
   for (auto& r : runs) jsons.push_back(results_of(r));
   if (jsons.size() == 1) return jsons.front();
-  throw UsageError("report takes one run folder in this build (merging shards is not available yet)");
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  const std::string merged = out + "/merged-results.json";
+  write_merged(merged, merge_runs(runs));
+  return merged;
 }
 
 int run(const ReportFlags& f) {
@@ -82,7 +84,7 @@ void add_report_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "report", "write report.html (the recommendation, summary, charts as PNG and SVG, the seed article's claims) "
                 "and summary.md from a run folder");
-  cmd->add_option("RUN_DIR", f->runs, "run folder (holding results.json)")->required();
+  cmd->add_option("RUN_DIR", f->runs, "run folder (holding results.json); several: the shards of one run")->required();
   cmd->add_option("--out", f->out, "output folder (default: the run folder)");
   cmd->callback([f, &action] { action = [f] { return run(*f); }; });
 }

@@ -115,3 +115,35 @@ TEST(Report, BadInputIsOneLineAndExit2) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+// The shards of one run (`run --shard K/N`) make one report: merged in C++
+// (driver/merge.h) into merged-results.json beside the report, every trial there.
+TEST(Report, ShardsOfOneRunAreMergedIntoOneReport) {
+  test::TempDir d;
+  for (int k = 0; k < 2; ++k) {
+    auto r = test::run_bb({"run", "--preset", "quick", "--strategies", "online,raw-copy", "--modes", "wal", "--rate",
+                           "20", "--shard", std::to_string(k) + "/2", "--out", d / ("s" + std::to_string(k))});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  auto r = test::run_bb({"report", d / "s0", d / "s1", "--out", d / "report"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto merged = nlohmann::json::parse(test::read_file(d / "report/merged-results.json"));
+  EXPECT_EQ(merged["trials"].size(), 2u);
+  EXPECT_EQ(merged["summary"].size(), 2u);
+  auto page = test::read_file(d / "report/report.html");
+  EXPECT_NE(page.find("raw-copy"), std::string::npos);
+  EXPECT_NE(page.find("online"), std::string::npos);
+  // Shards of different runs are not one run: exit 2, one line.
+  auto other = test::run_bb({"run", "--preset", "quick", "--strategies", "online", "--modes", "delete", "--rate", "20",
+                             "--out", d / "other"});
+  ASSERT_EQ(other.code, 0) << other.err;
+  auto bad = test::run_bb({"report", d / "s0", d / "other", "--out", d / "bad"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+}  // namespace
+}  // namespace bb
