@@ -15,7 +15,8 @@ namespace bb {
 namespace {
 
 struct RunFlags {
-  std::string preset, scenario, modes, strategies, db_mb, writers, readers, rate, repeat, seed, shard, out;
+  std::string preset, scenario, modes, strategies, db_mb, writers, readers, rate, repeat, seed, shard, out,
+      rates_from;
   std::vector<std::string> sets;
   bool keep = false, check = false;
 };
@@ -51,6 +52,7 @@ int run(const RunFlags& f) {
   opt.command_line = command_line();
   opt.out = f.out;
   opt.keep_snapshots = f.keep;
+  opt.rates_from = f.rates_from;
   if (!f.shard.empty()) {
     auto parts = split(f.shard, '/');
     try {
@@ -147,6 +149,10 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--set", f->sets, "any scenario option (backup-bench list options), repeatable")
       ->type_name("KEY=VALUE");
   cmd->add_flag("--keep-snapshots", f->keep, "keep each trial's database and snapshot");
+  cmd->add_option("--rates-from", f->rates_from,
+                  "with rate = auto: pace the writers at the rates that run's capacity probes chose (the same load "
+                  "as a compare baseline)")
+      ->type_name("RUN_DIR");
   cmd->add_flag("--check", f->check, "check the scenario and its flags, print the trial count, run nothing");
   cmd->add_option("--out", f->out, "run folder (runs/latest links to the newest)")->type_name("DIR")->default_str("runs/<timestamp>");
   cmd->footer(

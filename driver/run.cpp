@@ -19,12 +19,14 @@
 #include <fstream>
 #include <map>
 
+#include "bb_build_info.h"
 #include "core/clock.h"
 #include "core/errors.h"
 #include "core/shared_state.h"
 #include "core/loop_fs.h"
 #include "driver/builds.h"
 #include "driver/context.h"
+#include "driver/merge.h"
 #include "driver/probe.h"
 #include "driver/results_files.h"
 #include "driver/templates.h"
@@ -122,11 +124,34 @@ void check_free_space(const Scenario& s, const std::vector<Cell>& cells, const s
   }
 }
 
-std::string probe_key(const Cell& c) {
-  std::string k = fmt::format("{}-{}MB-w{}", c.mode, c.db_mb, c.writers);
-  if (c.filesystem != "host") k += "-" + c.filesystem;
-  if (c.sqlite != "system") k += "-sqlite" + std::to_string(std::hash<std::string>{}(c.sqlite) % 100000);
+std::string probe_key(const std::string& mode, int64_t db_mb, int64_t writers, const std::string& filesystem,
+                      const std::string& sqlite) {
+  std::string k = fmt::format("{}-{}MB-w{}", mode, db_mb, writers);
+  if (filesystem != "host") k += "-" + filesystem;
+  if (sqlite != "system") k += "-sqlite" + std::to_string(std::hash<std::string>{}(sqlite) % 100000);
   return k;
+}
+
+std::string probe_key(const Cell& c) { return probe_key(c.mode, c.db_mb, c.writers, c.filesystem, c.sqlite); }
+
+// The per-writer rates another run's capacity probes chose, by probe key; every
+// cell must find one (checked before any work).
+std::map<std::string, double> rates_from(const std::string& dir, const std::vector<Cell>& cells,
+                                        nlohmann::json& probes) {
+  auto r = merge_runs({dir}, {.summary = false});
+  std::map<std::string, double> out;
+  for (auto p : r.value("probes", nlohmann::json::array())) {
+    p["from"] = dir;  // the probe was that run's; this run reuses its rate
+    probes.push_back(p);
+    out[probe_key(p.value("mode", ""), p.value("db_mb", int64_t(0)), p.value("writers", int64_t(0)),
+                  p.value("filesystem", "host"), p.value("sqlite", "system"))] = p.value("writer_rate", 0.0);
+  }
+  for (auto& c : cells)
+    if (!out.count(probe_key(c)))
+      throw UsageError(fmt::format("--rates-from {}: that run has no capacity probe for {} (it ran other cells, or a "
+                                   "fixed rate)",
+                                   dir, probe_key(c)));
+  return out;
 }
 
 }  // namespace
@@ -136,6 +161,11 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);
   auto cells = shard(expand(s), opt.shard_k, opt.shard_n);
+  if (!opt.rates_from.empty() && !s.rate_auto)
+    throw UsageError("--rates-from takes the rates a capacity probe chose: it needs rate = auto");
+  std::map<std::string, double> rates;  // capacity-derived per-writer rate per probe key
+  nlohmann::json borrowed = nlohmann::json::array();
+  if (!opt.rates_from.empty()) rates = rates_from(opt.rates_from, cells, borrowed);
   // Every SQLite build is found (or built) before any work: a missing one is bad input.
   nlohmann::json builds = nlohmann::json::object();
   for (auto& b : s.sqlite) builds[b] = resolve_sqlite_build(b).info;
@@ -152,6 +182,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     fmt::print(stderr, "WARNING: backup-bench was built without optimisation (or with sanitizers); "
                        "latency and throughput figures are not representative.\n");
   nlohmann::json results{{"schema", "backup-bench/1"},
+                         {"tool", {{"name", "backup-bench"}, {"version", BB_VERSION}, {"commit", BB_GIT_COMMIT}}},
                          {"sqlite_version", sqlite_version()},
                          {"started_at", timestamp("%Y-%m-%dT%H:%M:%SZ")},
                          {"command_line", opt.command_line},
@@ -161,7 +192,8 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"sqlite_builds", builds},
                          {"shard", {{"k", opt.shard_k}, {"n", opt.shard_n}}},
                          {"cells_total", expand(s).size()},
-                         {"probes", nlohmann::json::array()},
+                         {"probes", borrowed},
+                         {"rates_from", opt.rates_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.rates_from)},
                          {"trials", nlohmann::json::array()}};
   const bool tty = isatty(2);
   // Everything `run` says (not the live progress line) is also kept in the run
@@ -174,7 +206,6 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", s.name, cells.size(), out));
   int exit_code = 0;
   bool interrupted = false, harness_failed = false, full = false;
-  std::map<std::string, double> rates;  // capacity-derived per-writer rate per probe key
   std::vector<std::string> unsteady;
   const int64_t started = now_ns();
   for (size_t i = 0; i < cells.size() && !interrupted && !full; ++i) {

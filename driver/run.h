@@ -13,6 +13,9 @@ struct RunOptions {
   int shard_k = 0, shard_n = 1;
   bool keep_snapshots = false;
   std::string command_line;  // as the user typed it, for results.json
+  // With rate = auto: take the per-writer rates from this run's capacity probes
+  // instead of probing (so two runs compared by `compare` get the same load).
+  std::string rates_from;
 };
 
 // Returns the process exit code: 0; 1 when an expected-safe strategy produced a

@@ -66,3 +66,33 @@ TEST(ScenarioRun, ThreeShardsMakeOneRun) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+// `--rates-from`: a second run paces its writers at the rates the first run's
+// capacity probes chose (the same load for `compare`), probes nothing itself,
+// records where the rates came from, and refuses a cell the first run had no
+// probe for -- before any work.
+TEST(ScenarioRun, RatesFromAnotherRunGiveTheSameLoad) {
+  test::TempDir d;
+  auto a = test::run_bb({"run", "--preset", "quick", "--strategies", "online", "--modes", "wal", "--out", d / "a"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  auto b = test::run_bb({"run", "--preset", "quick", "--strategies", "online", "--modes", "wal", "--rates-from",
+                         d / "a", "--out", d / "b"});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.err.find("capacity probe"), std::string::npos) << b.err;
+  auto ja = nlohmann::json::parse(test::read_file(d / "a/results.json"));
+  auto jb = nlohmann::json::parse(test::read_file(d / "b/results.json"));
+  EXPECT_EQ(ja["trials"][0]["rate"], jb["trials"][0]["rate"]);
+  EXPECT_EQ(jb["rates_from"], d / "a");
+  EXPECT_EQ(jb["probes"][0]["from"], d / "a");
+  auto c = test::run_bb({"run", "--preset", "quick", "--strategies", "online", "--modes", "delete", "--rates-from",
+                         d / "a", "--out", d / "c"});
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("no capacity probe for delete-8MB-w2"), std::string::npos) << c.err;
+  EXPECT_FALSE(std::filesystem::exists(d / "c/trials"));
+}
+
+}  // namespace
+}  // namespace bb
