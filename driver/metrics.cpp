@@ -83,6 +83,19 @@ int64_t max_stall_ns(const std::vector<Sample>& samples, const Window& w) {
   return std::max(best, w.end - prev);
 }
 
+int64_t longest_gap_within_ns(const std::vector<Sample>& samples, const Window& w) {
+  std::vector<int64_t> t;
+  for (const auto& s : samples)
+    if (s.end >= w.begin && s.end < w.end) t.push_back(s.end);
+  std::sort(t.begin(), t.end());
+  int64_t prev = w.begin, best = 0;
+  for (int64_t x : t) {
+    best = std::max(best, x - prev);
+    prev = x;
+  }
+  return std::max(best, w.end - prev);
+}
+
 int64_t Schedule::due_in(const Window& w) const {
   if (period <= 0 || w.end <= w.begin) return 0;
   // k due in [b, e): t0 + offset + k*period >= b, and < e, with k >= 0.
@@ -120,7 +133,7 @@ LoadHealth load_health(const std::vector<std::vector<Sample>>& by, const std::ve
     for (auto& s : by[i])
       if (member(s, due) && s.end < b.end) ++w.completed;
     total += w.completed;
-    w.longest_gap_ms = ms(max_stall_ns(by[i], b));
+    w.longest_gap_ms = ms(longest_gap_within_ns(by[i], b));
     // The first operation still running or not yet done when the backup began:
     // how long ago it was due is how far behind the writer was.
     auto next = std::find_if(by[i].begin(), by[i].end(), [&](auto& s) { return s.end >= b.end; });

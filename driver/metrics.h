@@ -58,6 +58,12 @@ WindowStats window_stats(const std::vector<Sample>& samples, const Window& w);
 // count as boundaries only when nothing completed before/after it.
 int64_t max_stall_ns(const std::vector<Sample>& samples, const Window& w);
 
+// The longest interval inside the window without a completion: the gaps between
+// consecutive completions clipped to [begin, end), and from begin to the first
+// completion and from the last to end. What happened after the window (a backup
+// that held a lock) does not count.
+int64_t longest_gap_within_ns(const std::vector<Sample>& samples, const Window& w);
+
 // One worker's open-loop schedule: operation k is due at t0 + offset + k*period.
 // period 0: closed loop (no schedule).
 struct Schedule {
@@ -71,7 +77,7 @@ struct WriterHealth {
   int worker = 0;
   int64_t scheduled = 0;   // due in the baseline at least one lag limit before its end (open loop); 0 closed loop
   int64_t completed = 0;   // of those, how many completed before the baseline ended
-  double longest_gap_ms = 0;  // between its own commits, inside the baseline
+  double longest_gap_ms = 0;  // between its own commits, inside the baseline (clipped to it)
   double lag_ms = 0;       // how far behind schedule it was when the backup started
   bool steady = true;
   std::string reason;      // why not steady

@@ -149,6 +149,16 @@ TEST(MaxStall, MergesWriters) {
   EXPECT_EQ(max_stall_ns(a, {100 * kMs, 900 * kMs}), 10 * kMs);
 }
 
+TEST(LongestGapWithin, IsClippedToTheWindow) {
+  auto s = regular(0, 1000 * kMs, 10 * kMs, 0);
+  // Nothing completes from 800 ms on (a backup holds a lock past the window's end).
+  std::erase_if(s, [](const Sample& x) { return x.end >= 800 * kMs; });
+  s.push_back({0, 5000 * kMs, 5000 * kMs, 5000 * kMs, 0, 1});
+  EXPECT_EQ(longest_gap_within_ns(s, {0, 900 * kMs}), 110 * kMs);  // 790 -> 900, not 790 -> 5000
+  EXPECT_EQ(max_stall_ns(s, {0, 900 * kMs}), 4210 * kMs);          // the stall touching it does go on
+  EXPECT_EQ(longest_gap_within_ns({}, {0, 900 * kMs}), 900 * kMs);
+}
+
 TEST(Schedule, CountsWhatIsDueInAWindow) {
   Schedule s{1000 * kMs, 5 * kMs, 50 * kMs};  // due at 1005, 1055, 1105, ...
   EXPECT_EQ(s.due_in({1000 * kMs, 1100 * kMs}), 2);

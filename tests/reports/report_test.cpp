@@ -108,8 +108,8 @@ TEST(Report, BadInputIsOneLineAndExit2) {
   auto text = test::read_file(fixture() + "/results.json");
   std::ofstream(d / "cut/results.json") << text.substr(0, text.size() / 3);
   expect_refused({"report", d / "cut"}, "not valid JSON");
-  // Several run folders need the shards merged first (not in this build).
-  expect_refused({"report", fixture(), fixture(), "--out", d / "out"}, "one run folder");
+  // Shards of one run are merged, but one folder named twice is a mistake.
+  expect_refused({"report", fixture(), fixture(), "--out", d / "out"}, "given twice");
   EXPECT_FALSE(std::filesystem::exists(d / "out/report.html"));
 }
 

@@ -1,7 +1,7 @@
 // Writer-impact figures measure the backup, not the load (issue 9), on real
-// trials of the default preset, reduced: raw-copy (no locks) shows no writer
-// impact beyond the baseline's own spread in either journal mode, exclusive-copy
-// in rollback mode stalls each writer for about as long as it holds its lock;
+// trials of the default preset, reduced: raw-copy (no locks) delays no writer
+// beyond the time its copy and flush occupy the disk, exclusive-copy in
+// rollback mode stalls every writer for at least most of its lock-held time;
 // and a load far above capacity is marked unsteady, said so, and kept out of
 // the writer figures.
 #include <gtest/gtest.h>
@@ -16,14 +16,15 @@ namespace {
 
 using test::run_bb;
 
-// The longest gap between a writer's own commits in the trial's baseline.
-double baseline_gap(const nlohmann::json& t) {
-  double g = 0;
-  for (auto& w : t["load"]["writers"]) g = std::max(g, w["longest_gap_ms"].get<double>());
-  return g;
+// The slowest commit of the baseline (its own spread): the response-time p99
+// where it exists, else the maximum of its n.
+double baseline_worst(const nlohmann::json& t) {
+  auto& b = t["writers"]["baseline"];
+  double w = b["max_ms"].is_number() ? b["max_ms"].get<double>() : 0;
+  return b["p99_ms"].is_number() ? std::max(w, b["p99_ms"].get<double>()) : w;
 }
 
-TEST(WriterImpact, RawCopyShowsNoImpactAndExclusiveCopyStallsWritersForItsLock) {
+TEST(WriterImpact, RawCopyDelaysWritersOnlyByItsDiskTimeAndExclusiveCopyByItsLock) {
   test::TempDir d;
   auto r = run_bb({"run", "--preset", "default", "--strategies", "raw-copy,exclusive-copy", "--repeat", "2",
                    "--out", d / "run"});
@@ -34,21 +35,37 @@ TEST(WriterImpact, RawCopyShowsNoImpactAndExclusiveCopyStallsWritersForItsLock) 
     SCOPED_TRACE(t["mode"].get<std::string>() + " " + t["label"].get<std::string>() + " r" +
                  std::to_string(t["repetition"].get<int>()));
     if (!t["load"]["steady"].get<bool>()) continue;  // the health check already set it aside
-    const double gap = t["writers"]["max_writer_gap_ms"].get<double>();
+    auto& during = t["writers"]["during"];
+    // What the backup itself occupies: its copy and then the flush of the
+    // destination (commit_s), which shares the disk with the writers' fsyncs.
+    const double footprint = 1000 * (t["backup"]["duration_s"].get<double>() + t["backup"]["commit_s"].get<double>());
+    double first = 1e300, last = 0;  // the writers' stalls beyond their own schedule
+    for (auto& g : t["writers"]["writer_gaps"]) {
+      const double stall = g["longest_gap_ms"].get<double>() - g["floor_ms"].get<double>();
+      first = std::min(first, stall);
+      last = std::max(last, stall);
+    }
+    const double floor = t["writers"]["writer_gaps"][0]["floor_ms"].get<double>();
     if (t["strategy"] == "raw-copy") {
-      // No lock: a writer's longest gap around the copy is within what the
-      // baseline showed by itself.
-      EXPECT_LE(gap, 1.25 * baseline_gap(t) + 10) << "baseline gap " << baseline_gap(t);
+      // No lock: no writer waits longer than the copy and its flush occupy the
+      // disk, beyond the baseline's own slowest commit. (Before issue 9 the
+      // backlog of a starved writer was charged here: seconds for a 64 ms copy.)
+      const double bound = footprint + baseline_worst(t) + 10;
+      if (during["n"].get<int>() > 0) {
+        EXPECT_LE(during["max_ms"].get<double>(), bound) << "footprint " << footprint;
+      }
+      EXPECT_LE(last, bound) << "footprint " << footprint << ", baseline's slowest " << baseline_worst(t);
       ++raw_checked;
     } else if (t["mode"] == "delete") {
-      // Rollback mode: writers wait behind the exclusive lock. Each writer's
-      // stall beyond its own schedule is the lock-held time, within 20% plus one
-      // period (the commit, the busy handler's next poll and where in its period
-      // the lock caught the writer).
+      // Rollback mode: writers wait behind the exclusive lock. Every writer is
+      // charged at least most of the lock-held time, and the first one through
+      // after it no more than the lock, the flush that follows it, one period
+      // and the baseline's own slowest commit.
       const double held = t["backup"]["extra"]["lock_held_ms"].get<double>();
-      const double floor = t["writers"]["writer_gaps"][0]["floor_ms"].get<double>();
-      const double stall = t["writers"]["max_writer_stall_ms"].get<double>();
-      EXPECT_LE(std::abs(stall - held), 0.2 * held + floor) << "stall " << stall << " held " << held;
+      const double commit = 1000 * t["backup"]["commit_s"].get<double>();
+      EXPECT_GE(first, 0.8 * held - floor) << "first writer's stall " << first << ", held " << held;
+      EXPECT_LE(first, held + commit + floor + baseline_worst(t) + 10)
+          << "first writer's stall " << first << ", held " << held << ", flush " << commit;
       ++excl_checked;
     }
   }
