@@ -70,12 +70,14 @@ void run_cli_backup(BackupJob& job) {
   job.read_done();
   const std::string msg = one_line(c.output);
   job.extra["sqlite3"] = shell;
-  // SQLite's own text for SQLITE_FULL: the shell reports errors only as text.
+  // SQLite's own texts for SQLITE_FULL and SQLITE_BUSY: the shell reports
+  // errors only as text.
   const bool full = msg.find(sqlite3_errstr(SQLITE_FULL)) != std::string::npos;
+  const bool locked = msg.find(sqlite3_errstr(SQLITE_BUSY)) != std::string::npos;
   if (!c.status.ok()) {
     std::string why = c.status.signal ? fmt::format("sqlite3 killed by signal {}: {}", c.status.signal, msg)
                                       : fmt::format("sqlite3 exited with code {}: {}", c.status.code, msg);
-    throw BackupFailure(full ? FailureKind::kDiskFull : FailureKind::kInternal, why);
+    throw BackupFailure(full ? FailureKind::kDiskFull : locked ? FailureKind::kLocked : FailureKind::kInternal, why);
   }
   // The shell exits 0 even when .backup reported an error in some versions.
   if (!msg.empty()) job.extra["sqlite3_output"] = msg;

@@ -370,3 +370,29 @@ TEST(StrategiesKill, KilledMidCopyLeavesNoDestination) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+// The shell reports errors only as text: a database still locked when its
+// .timeout runs out is a lock failure (FailureKind::kLocked), not an internal one.
+TEST(CliBackup, ADatabaseLockedPastItsTimeoutIsALockFailure) {
+  const StrategyInfo* info = find_strategy("cli-backup");
+  ASSERT_NE(info, nullptr);
+  TempDir d;
+  const std::string src = d / "src.sqlite", dest = d / "copy.db";
+  fs::copy_file(test::test_data("chinook.sqlite"), src);
+  if (auto why = skip_reason_for(*info, "delete", false, src, dest); !why.empty()) GTEST_SKIP() << why;
+  Db holder(src);
+  holder.exec("BEGIN EXCLUSIVE");
+  auto r = run_bb({"backup", "--strategy", "cli-backup", "--opt", "timeout_ms=50", src, dest});
+  holder.exec("ROLLBACK");
+  ASSERT_EQ(test::outcome_status(r), "failed") << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["failure"], "locked") << r.out;
+  EXPECT_NE(j["error"].get<std::string>().find("locked"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dest));
+}
+
+}  // namespace
+}  // namespace bb
