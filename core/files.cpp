@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +24,12 @@ void remove_db_files(const std::string& path) noexcept {
 int64_t file_size_or_zero(const std::string& path) {
   struct stat sb;
   return stat(path.c_str(), &sb) == 0 ? int64_t(sb.st_size) : 0;
+}
+
+int64_t free_bytes(const std::string& dir) {
+  struct statvfs v;
+  if (statvfs(dir.c_str(), &v) != 0) return -1;
+  return int64_t(v.f_bavail) * int64_t(v.f_frsize);
 }
 
 std::string clone_or_copy(const std::string& src, const std::string& dst) {

@@ -27,6 +27,10 @@ void remove_db_files(const std::string& path) noexcept;
 // Size of a file in bytes; 0 when it does not exist or cannot be examined.
 int64_t file_size_or_zero(const std::string& path);
 
+// Bytes an unprivileged writer may still use on the filesystem holding `dir`;
+// -1 when it cannot be examined.
+int64_t free_bytes(const std::string& dir);
+
 // Copies `src` to `dst` (created or truncated) with the fastest means the
 // filesystem offers: a reflink clone (FICLONE) where it can share blocks, else
 // copy_file_range. Returns "reflink" or "copy". No fsync. Throws

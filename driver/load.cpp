@@ -149,7 +149,8 @@ void Load::sample_memory(int64_t now) {
     if (auto m = memory_of(p)) mem_backup.add(*m);
 }
 
-std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal) {
+std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal,
+                                            const std::function<bool()>& enough) {
   int64_t last_progress = 0;
   const int64_t began = now_ns();
   while (true) {
@@ -160,7 +161,7 @@ std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const st
     check_workers();
     if (watch > 0)
       if (auto ex = try_wait(watch)) return ex;
-    if (now >= until) return std::nullopt;
+    if (now >= until || (enough && enough())) return std::nullopt;
     if (progress && now - last_progress > 100'000'000) {
       progress(fmt::format("{} {:.1f}s", what, ns_to_s(now - began)));
       last_progress = now;

@@ -77,10 +77,12 @@ class Load {
   std::vector<Schedule> writer_schedules() const;
   std::vector<Schedule> reader_schedules() const;
 
-  // Watches until `until`, or until `watch` (if > 0) exits (its status is
-  // returned). Samples file sizes, follows the backup's marks for `wal`, reports
-  // `what` to `progress` every 100 ms. Throws HarnessError / Interrupted.
-  std::optional<ExitStatus> watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal = nullptr);
+  // Watches until `until`, until `watch` (if > 0) exits (its status is
+  // returned), or until `enough` (if given) says so. Samples file sizes, follows
+  // the backup's marks for `wal`, reports `what` to `progress` every 100 ms.
+  // Throws HarnessError / Interrupted.
+  std::optional<ExitStatus> watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal = nullptr,
+                                        const std::function<bool()>& enough = {});
   std::function<void(const std::string&)> progress;
 
   // Children the caller starts (the backup process): killed with the load.

@@ -21,6 +21,7 @@ struct ProbeResult {
   double capacity_tx_s = 0;       // all writers together
   double utilisation = 0;
   double writer_rate = 0;         // per writer: utilisation x capacity / writers
+  std::string ended_early;        // why it stopped before probe_s (empty: it ran its time)
 };
 void to_json(nlohmann::json& j, const ProbeResult& p);
 

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <chrono>
@@ -22,6 +21,7 @@
 #include "bb_build_info.h"
 #include "core/clock.h"
 #include "core/errors.h"
+#include "core/files.h"
 #include "core/shared_state.h"
 #include "core/loop_fs.h"
 #include "driver/builds.h"
@@ -74,12 +74,6 @@ std::string prepare_out(const RunOptions& opt) {
     fs::create_directory_symlink(fs::path(out).filename(), "runs/latest", ec);
   }
   return out;
-}
-
-int64_t free_bytes(const std::string& dir) {
-  struct statvfs v;
-  if (statvfs(dir.c_str(), &v) != 0) return -1;
-  return int64_t(v.f_bavail) * int64_t(v.f_frsize);
 }
 
 // Whether the filesystem holding `dir` has (almost) no room left: how a full
@@ -230,8 +224,9 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
         if (!rates.count(key)) {
           if (env.progress) env.progress("probing capacity");
           ProbeResult p = probe_capacity(s, c, out + "/probes/" + key);
-          say(stderr, fmt::format("capacity probe {}: {:.0f} tx/s closed loop -> {:.1f} tx/s per writer ({:.0f}%)\n",
-                                  key, p.capacity_tx_s, p.writer_rate, 100 * p.utilisation));
+          say(stderr, fmt::format("capacity probe {}: {:.0f} tx/s closed loop -> {:.1f} tx/s per writer ({:.0f}%){}\n",
+                                  key, p.capacity_tx_s, p.writer_rate, 100 * p.utilisation,
+                                  p.ended_early.empty() ? "" : "; ended " + p.ended_early));
           if (p.writer_rate < 0.01)
             throw HarnessError(fmt::format("the capacity probe for {} measured no commits", key));
           results["probes"].push_back(p);

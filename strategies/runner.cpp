@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -281,13 +280,12 @@ void check_source(const std::string& src) {
 void check_free_space(const std::string& src, const std::string& dest) {
   fs::path dir = fs::path(dest).parent_path();
   if (dir.empty()) dir = ".";
-  struct statvfs v;
-  if (statvfs(dir.c_str(), &v) != 0) return;
-  const int64_t free_bytes = int64_t(v.f_bavail) * int64_t(v.f_frsize);
+  const int64_t have = free_bytes(dir.string());
+  if (have < 0) return;
   const int64_t need = file_size_or_zero(src);
-  if (free_bytes < need)
+  if (have < need)
     throw UsageError(fmt::format("destination disk is full: {} has {:.1f} MB free, the backup needs about {:.1f} MB",
-                                 dir.string(), double(free_bytes) / 1e6, double(need) / 1e6));
+                                 dir.string(), double(have) / 1e6, double(need) / 1e6));
 }
 
 Params parse_opts(const StrategyInfo& info, const std::vector<std::string>& opts) {

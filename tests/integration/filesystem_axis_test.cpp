@@ -64,6 +64,27 @@ TEST_F(FilesystemAxis, ABtrfsSnapshotTrialIsJudgedAndLeavesNothingMounted) {
   EXPECT_EQ(leftovers(), "");
 }
 
+// A closed-loop capacity probe can grow the WAL by hundreds of MB a second
+// (no connection ever lets it restart): on a loop image sized for the database
+// it used to fill the filesystem and fail the trial with "database or disk is
+// full". The probe stops before that, says why, and the trial runs.
+TEST_F(FilesystemAxis, ACapacityProbeNeverFillsTheTrialsFilesystem) {
+  if (auto why = loop_fs_unavailable(FsKind::kExt4); !why.empty()) GTEST_SKIP() << why;
+  auto r = test::run_bb({"run", "--preset", "quick", "--strategies", "online", "--modes", "wal", "--repeat", "1",
+                         "--set", "filesystem=ext4", "--set", "probe_s=5", "--out", d_ / "run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("HARNESS ERROR"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(d_ / "run/results.json"));
+  ASSERT_EQ(j["probes"].size(), 1u);
+  auto& p = j["probes"][0];
+  EXPECT_GT(p["capacity_tx_s"].get<double>(), 0);
+  if (p["ended_early"].is_string()) {
+    EXPECT_LT(p["seconds"].get<double>(), 5.0);
+  }
+  EXPECT_EQ(j["trials"][0]["verdict"]["status"], "OK") << j["trials"][0]["verdict"]["detail"];
+  EXPECT_EQ(leftovers(), "");
+}
+
 TEST_F(FilesystemAxis, SigtermInTheMiddleOfATrialLeavesNothingMounted) {
   std::vector<std::string> a = args(d_ / "run", "30");
   a.insert(a.begin(), BB_BINARY);
