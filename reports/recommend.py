@@ -96,21 +96,22 @@ def _tradeoffs(best, cands, results):
                    f"{F.secs(best['duration']['median'])}), with writers waiting up to {F.ms(fastest['impact'])} "
                    "beyond their schedule")
     elif len(cands) > 1:
-        out.append("it is also the fastest of the candidates")
+        out.append(f"{best['label']} is also the fastest of the candidates")
     if best["row"].mode == "wal":
         grow = [c for c in cands if c["wal_growth"] is not None]
         least = min(grow, key=lambda c: c["wal_growth"]) if grow else None
         if least and best["wal_growth"] is not None and best["wal_growth"] > least["wal_growth"] + 1e6:
-            out.append(f"the WAL grows by {F.mb(best['wal_growth'])} during it ({least['label']}: "
+            out.append(f"the WAL grows by {F.mb(best['wal_growth'])} during a {best['label']} backup ({least['label']}: "
                        f"{F.mb(least['wal_growth'])})")
     if best["restarts"]:
-        out.append(f"it restarted {best['restarts']:g} times per backup (median): under heavier writes it may not "
+        out.append(f"{best['label']} restarted {best['restarts']:g} times per backup (median): under heavier writes it may not "
                    "finish in time")
     info = results.strategy_info(best["strategy"])
     if info.get("description"):
-        out.append(f"how it works: {info['description']}")
+        out.append(f"how {best['label']} works: {info['description']}")
     if info.get("safety_note"):
-        out.append(f"safety: {info['safety_note']}")
+        out.append(f"{best['label']} is {info['safety_note']}" if info['safety_note'].startswith(("safe", "unsafe"))
+                   else f"safety of {best['label']}: {info['safety_note']}")
     return out
 
 
