@@ -5,9 +5,23 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace bb {
+
+namespace {
+std::string cmdline_of(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/cmdline", std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+std::optional<MemoryUse> memory_of_child(pid_t pid) {
+  static const std::string mine = cmdline_of("self");
+  if (cmdline_of(std::to_string(pid)) == mine) return std::nullopt;
+  return memory_of(pid);
+}
 
 std::optional<MemoryUse> memory_of(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));

@@ -16,6 +16,10 @@ struct MemoryUse {
 };
 // Empty when the process is gone.
 std::optional<MemoryUse> memory_of(pid_t pid);
+// A child of this process: empty also while it has not exec'd yet. Between
+// fork and exec it shows this process's memory (shared copy-on-write), which
+// is not its own.
+std::optional<MemoryUse> memory_of_child(pid_t pid);
 
 // The largest of each figure seen over several samples (and processes).
 struct MemoryPeak {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,13 +48,16 @@ void SampleWriter::close() {
   fd_ = -1;
 }
 
-std::vector<Sample> read_samples(const std::string& path) {
+size_t append_samples(const std::string& path, std::vector<Sample>& into) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(path.c_str(), "rb"), fclose);
-  if (!f) return {};
-  std::vector<Sample> v;
-  Sample s;
-  while (fread(&s, sizeof s, 1, f.get()) == 1) v.push_back(s);
-  return v;
+  if (!f) return 0;
+  struct stat sb;
+  if (fstat(fileno(f.get()), &sb) != 0) return 0;
+  const size_t count = size_t(sb.st_size) / sizeof(Sample), at = into.size();
+  into.resize(at + count);
+  const size_t got = fread(into.data() + at, sizeof(Sample), count, f.get());
+  into.resize(at + got);
+  return got;
 }
 
 }  // namespace bb

@@ -45,6 +45,9 @@ class SampleWriter {
   int64_t written_ = 0;
 };
 
-std::vector<Sample> read_samples(const std::string& path);
+// Appends the samples of a worker's file to `into`, which grows once, by the
+// file's count: the driver holds every sample of a trial (40 bytes each), not
+// that and a second copy. Returns how many were read.
+size_t append_samples(const std::string& path, std::vector<Sample>& into);
 
 }  // namespace bb

@@ -144,9 +144,9 @@ void Load::sample_memory(int64_t now) {
   if (auto m = memory_of(getpid())) mem_driver.add(*m);
   for (int i = 0; i < int(workers_.size()); ++i)
     if (workers_[i] > 0)
-      if (auto m = memory_of(workers_[i])) (i < spec_.writers ? mem_writers : mem_readers).add(*m);
+      if (auto m = memory_of_child(workers_[i])) (i < spec_.writers ? mem_writers : mem_readers).add(*m);
   for (pid_t p : extra_)
-    if (auto m = memory_of(p)) mem_backup.add(*m);
+    if (auto m = memory_of_child(p)) mem_backup.add(*m);
 }
 
 std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const std::string& what, WalWatch* wal,
@@ -189,10 +189,13 @@ void Load::stop() {
     if (!ex.ok() && !expected(i, ex)) failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(ex), st.workers[i].error));
   }
   if (!failures.empty()) throw HarnessError(failures.front());
+  size_t writer_total = 0, reader_total = 0;
+  for (int i = 0; i < int(workers_.size()); ++i)
+    (i < spec_.writers ? writer_total : reader_total) += size_t(file_size_or_zero(samples_path(i))) / sizeof(Sample);
+  writer_samples.reserve(writer_samples.size() + writer_total);
+  reader_samples.reserve(reader_samples.size() + reader_total);
   for (int i = 0; i < int(workers_.size()); ++i) {
-    auto v = read_samples(samples_path(i));
-    auto& into = i < spec_.writers ? writer_samples : reader_samples;
-    into.insert(into.end(), v.begin(), v.end());
+    append_samples(samples_path(i), i < spec_.writers ? writer_samples : reader_samples);
     behind += st.workers[i].behind.load();
     max_lag_ns = std::max(max_lag_ns, st.workers[i].max_lag_ns.load());
     fs::remove(samples_path(i));

@@ -210,13 +210,14 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                                    c.sqlite == "system" ? "" : " sqlite=" + c.sqlite, c.repetition,
                                    c.fault == "none" ? "" : " fault=" + c.fault);
     // Elapsed time and an estimate of what is left, from the trials done so far.
-    auto clock = [&]() {
+    // `done`: trials finished (i while this one runs, i + 1 once it has).
+    auto clock = [&](size_t done) {
       const double el = ns_to_s(now_ns() - started);
-      if (i == 0) return fmt::format("{:.0f}s", el);
-      return fmt::format("{:.0f}s, ~{:.0f}s left", el, el / double(i) * double(cells.size() - i));
+      if (done == 0 || done == cells.size()) return fmt::format("{:.0f}s", el);
+      return fmt::format("{:.0f}s, ~{:.0f}s left", el, el / double(done) * double(cells.size() - done));
     };
     TrialEnv env{out, opt.keep_snapshots, s.rate, nullptr};
-    if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(), what); };
+    if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(i), what); };
     nlohmann::json t;
     try {
       if (s.rate_auto) {
@@ -265,7 +266,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     }
     std::string verdicts;
     for (auto& b : t["backups"]) verdicts += (verdicts.empty() ? "" : ",") + b["verdict"]["status"].get<std::string>();
-    say(stderr, fmt::format("{} ({}): backup {} {:.2f}s, verdict {}{}\n", head, clock(),
+    say(stderr, fmt::format("{} ({}): backup {} {:.2f}s, verdict {}{}\n", head, clock(i + 1),
                             t["backup"]["status"].get<std::string>(), t["backup"]["duration_s"].get<double>(), verdicts,
                             unsteady_note));
     if (trial_is_finding(t) && exit_code == 0) exit_code = 1;

@@ -324,10 +324,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   }
   nemesis.after_trial(t, load, db, dir);
   if (!env.keep_snapshots) remove_db_files(snapshot);
-  // The driver validated in-process: its peak includes the validator's.
   if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
-  t.memory = {{"driver", load.mem_driver}, {"writers", load.mem_writers}, {"readers", load.mem_readers},
-              {"backup", load.mem_backup}};
   std::vector<Window> impacts, snapshots;
   for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
   phase("validate");
@@ -335,6 +332,11 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
                {t.baseline, impacts, snapshots});
   t.series = rel + "/series.json";
   phase("series");
+  // The driver validated in-process and wrote the series: its peak (VmHWM)
+  // includes both, and the samples it held for them.
+  if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
+  t.memory = {{"driver", load.mem_driver}, {"writers", load.mem_writers}, {"readers", load.mem_readers},
+              {"backup", load.mem_backup}};
   return t;
 }
 
