@@ -145,8 +145,16 @@ def _answer(rec):
         n_due = int(b["p99"]["n"])
         latency = ("no commit was scheduled during the backup" if n_due == 0 else
                    f"commit latency during the backup {F.percentile(b['p99'])}")
+        if rec["ties"]:
+            # A tie on writer impact: the headline names them all, not the one
+            # whose median happened to be lowest.
+            names = [b["label"]] + [c["label"] for c in rec["ties"]]
+            head = (f"<b>Use {esc(', '.join(names[:-1]))} or {esc(names[-1])}:</b> writers fare the same with "
+                    f"each here. With {esc(b['label'])} (the lowest median), writers waited at most ")
+        else:
+            head = f"<b>Use {esc(b['label'])}.</b> Writers waited at most "
         parts.append(
-            f"<div class=answer><b>Use {esc(b['label'])}.</b> Writers waited at most "
+            f"<div class=answer>{head}"
             f"{esc(F.ms(b['impact']))} beyond their schedule's own gap of {esc(F.ms(b['floor']))} (median over "
             f"{esc(F.count(b['n'], 'steady backup'))}; longest gap of one writer {esc(F.ms(b['gap']))}); "
             f"{esc(F.count(int(b['delayed'] or 0), 'commit'))} delayed beyond the baseline's p99 per backup; "
@@ -156,8 +164,7 @@ def _answer(rec):
             names = ", ".join(c["label"] for c in rec["ties"])
             parts.append(f"<br>This run does not rank {esc(names)} apart from it: their ranges over the backups "
                          f"overlap or their medians differ by less than one schedule period "
-                         f"({esc(F.ms(b['floor']))}), which a writer may not notice. Any of them serves writers "
-                         "as well here; the trade-offs below decide.")
+                         f"({esc(F.ms(b['floor']))}), which a writer may not notice. The trade-offs below decide.")
         parts.append("</div>")
         if rec["tradeoffs"]:
             parts.append("<p>Trade-offs:</p><ul>" + "".join(f"<li>{esc(t)}</li>" for t in rec["tradeoffs"])
