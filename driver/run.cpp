@@ -289,16 +289,18 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   // What building databases cost this run: templates built (populated) and the
   // copies every trial and probe started from.
   {
-    double populate = 0, copy = 0;
+    double populate = 0, copy = 0, flush = 0;
     int built = 0;
     for (auto& e : population_log()) {
       populate += e["populate_s"].get<double>();
       copy += e["copy_s"].get<double>();
+      flush += e.value("flush_s", 0.0);
       built += e["from_cache"].get<bool>() ? 0 : 1;
     }
     results["population"] = {{"templates_built", built},
                              {"populate_s", populate},
                              {"copy_s", copy},
+                             {"flush_s", flush},
                              {"instances", population_log()}};
   }
   results["interrupted"] = interrupted;

@@ -20,6 +20,7 @@ struct Instantiated {
   bool from_cache = false;  // the template was already there
   double populate_s = 0;    // building the template (0 on a cache hit)
   double copy_s = 0;        // copying it to the trial
+  double flush_s = 0;       // writing the copy out (fsync) before any load starts
   std::string method;       // "reflink" or "copy"
 };
 

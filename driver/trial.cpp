@@ -214,7 +214,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   };
   const Instantiated made = instantiate_database(db, s, c.mode, c.db_mb);
   t.database = {{"from_cache", made.from_cache}, {"populate_s", made.populate_s}, {"copy_s", made.copy_s},
-                {"method", made.method}};
+                {"flush_s", made.flush_s}, {"method", made.method}};
   t.db_bytes = file_size_or_zero(db);
   if (t.time_limit_s <= 0) {
     const double speed = copy_speed_mb_s(c.filesystem, db, place.dest_dir);

@@ -185,12 +185,14 @@ def scheduled_backups(results):
     for ax in axes[1:]:
         ax.sharex(axes[0])
     reps = len({t.repetition for t in trials}) > 1
-    places = results._ordered((t.filesystem, t.sqlite, t.repetition) for t in trials)
+    # One line style per journal mode, filesystem, build and repetition: the
+    # colour is the strategy's, so one strategy in two modes differs by style.
+    places = results._ordered((t.mode, t.filesystem, t.sqlite, t.repetition) for t in trials)
     handles = []
     for j, t in enumerate(trials):
         row = next(r for r in results.rows if r.key == t.key)
         c = style.colour(results, t.label)
-        ls = MODE_STYLES[places.index((t.filesystem, t.sqlite, t.repetition)) % 4]
+        ls = MODE_STYLES[places.index((t.mode, t.filesystem, t.sqlite, t.repetition)) % len(MODE_STYLES)]
         name = f"{row.name} · {t.mode}" + (f" · rep {t.repetition}" if reps else "")
         handles.append(Line2D([], [], color=c, ls=ls, marker="o", ms=4, label=name))
         xs = [b.start_s for b in t.backups]
