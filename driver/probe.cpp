@@ -24,6 +24,10 @@ void to_json(nlohmann::json& j, const ProbeResult& p) {
        {"ended_early", p.ended_early.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.ended_early)}};
 }
 
+namespace {
+constexpr int64_t kMinProbeCommits = 100;
+}  // namespace
+
 ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& dir) {
   const std::string& mode = c.mode;
   const int64_t db_mb = c.db_mb, writers = c.writers;
@@ -40,17 +44,17 @@ ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& 
   instantiate_database(db, s, mode, db_mb);
   LoadSpec spec{resolve_sqlite_build(c.sqlite).exe, db, s.workload, int(writers), int(s.readers), 0.0, s.reader_rate, s.reader_shape,
                 seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
-  Load load(spec);
-  load.watch_until(load.t0() + s_to_ns(std::min(s.warmup_s, 0.5)), 0, "probe warm-up");
   // A closed loop can outrun the checkpoints: some connection always holds the
   // WAL, so it is never restarted and grows by up to hundreds of MB a second
-  // (measured on ext4 here). The probe ends once it holds half the room the
-  // filesystem had, before it can fill a trial's loop image, and measures over
-  // the time it ran.
+  // (measured on ext4 here). Warm-up and probe end once it holds half the room
+  // the filesystem had, before it can fill a trial's loop image; the probe
+  // measures over the time it ran.
   const int64_t room = free_bytes(place.data_dir), wal_budget = room > 0 ? room / 2 : 0;
   const std::string wal = with_suffix(db, "-wal");
   int64_t wal_at_end = 0;
   auto wal_full = [&] { return wal_budget > 0 && (wal_at_end = file_size_or_zero(wal)) > wal_budget; };
+  Load load(spec);
+  load.watch_until(load.t0() + s_to_ns(std::min(s.warmup_s, 0.5)), 0, "probe warm-up", nullptr, wal_full);
   const int64_t begin = now_ns();
   load.watch_until(begin + s_to_ns(s.probe_s), 0, "capacity probe", nullptr, wal_full);
   const int64_t end = now_ns();
@@ -62,6 +66,10 @@ ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& 
                                 p.seconds, wal_at_end >> 20);
   for (auto& x : load.writer_samples)
     if (x.end >= begin && x.end < end) ++p.commits;
+  // A rate from a handful of commits is no measurement: withheld, and said why.
+  if (!p.ended_early.empty() && p.commits < kMinProbeCommits)
+    throw HarnessError(fmt::format("the capacity probe measured only {} commits: it ended {}; set a rate instead "
+                                   "(--rate N)", p.commits, p.ended_early));
   p.capacity_tx_s = p.seconds > 0 ? double(p.commits) / p.seconds : 0;
   p.writer_rate = p.utilisation * p.capacity_tx_s / double(writers);
   return p;
