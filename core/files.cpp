@@ -1,6 +1,8 @@
 // Database files on disk: sidecars, sizes, fsync.
 #include "core/files.h"
 
+#include "core/interrupt.h"
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -45,9 +47,12 @@ std::string clone_or_copy(const std::string& src, const std::string& dst) {
   if (out.fd < 0) throw std::system_error(errno, std::generic_category(), "create " + dst);
   if (ioctl(out.fd, FICLONE, in.fd) == 0) return "reflink";
   bool ranged = true;  // copy_file_range refuses some pairs of filesystems (EXDEV): then sendfile
+  // In 64 MB chunks: an interrupt is seen between two (a fraction of a second).
+  constexpr size_t kChunk = size_t(64) << 20;
   while (true) {
-    ssize_t n = ranged ? copy_file_range(in.fd, nullptr, out.fd, nullptr, size_t(1) << 30, 0)
-                       : sendfile(out.fd, in.fd, nullptr, size_t(1) << 30);
+    throw_if_interrupted();
+    ssize_t n = ranged ? copy_file_range(in.fd, nullptr, out.fd, nullptr, kChunk, 0)
+                       : sendfile(out.fd, in.fd, nullptr, kChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && ranged && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
       ranged = false;

@@ -57,6 +57,12 @@ static ExitStatus decode(int st) {
   return s;
 }
 
+std::string how_it_ended(const ExitStatus& ex) {
+  if (!ex.signal) return "exited with code " + std::to_string(ex.code);
+  const char* name = sigabbrev_np(ex.signal);
+  return "was killed by signal " + std::to_string(ex.signal) + (name ? std::string(" (SIG") + name + ")" : "");
+}
+
 std::optional<ExitStatus> try_wait(pid_t pid) {
   int st = 0;
   pid_t r = waitpid(pid, &st, WNOHANG);

@@ -31,6 +31,10 @@ struct ExitStatus {
   bool ok() const { return code == 0 && signal == 0; }
 };
 
+// How a child ended, for messages: "was killed by signal 9 (SIGKILL)",
+// "exited with code 3".
+std::string how_it_ended(const ExitStatus& ex);
+
 // Runs `exe` with `args` to completion, capturing stdout and stderr through a
 // pipe (nothing touches the disk, so a full disk cannot swallow an error
 // message). Keeps the first `max_bytes` of output.

@@ -5,40 +5,74 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
 #include <atomic>
-#include <boost/date_time/posix_time/posix_time_types.hpp>
-#include <boost/interprocess/sync/scoped_lock.hpp>
+#include <cerrno>
+#include <climits>
+#include <ctime>
 #include <filesystem>
+
+#include "core/clock.h"
 
 namespace bb {
 
 namespace bip = boost::interprocess;
-using Lock = bip::scoped_lock<bip::interprocess_mutex>;
 
 static constexpr const char* kPrefix = "backup-bench-";
+// The longest single futex wait: a waiter re-checks its conditions this often.
+static constexpr int64_t kSliceNs = 20'000'000;
 
-void SharedState::arrive_and_wait() {
-  Lock lock(mutex);
-  ++arrived;
-  cond.notify_all();
-  while (!released && !stop.load()) cond.wait(lock);
+void futex_wait_for(std::atomic<int>& word, int expected, int64_t timeout_ns) {
+  static_assert(sizeof(std::atomic<int>) == sizeof(int) && std::atomic<int>::is_always_lock_free);
+  if (timeout_ns <= 0) return;
+  timespec ts{time_t(timeout_ns / 1'000'000'000), long(timeout_ns % 1'000'000'000)};
+  // Not FUTEX_PRIVATE: the word lives in a mapping shared between processes.
+  syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
 }
 
-bool SharedState::wait_for_arrivals(int64_t timeout_ms) {
-  Lock lock(mutex);
-  auto deadline = boost::posix_time::microsec_clock::universal_time() +
-                  boost::posix_time::milliseconds(timeout_ms);
-  while (arrived < expected) {
-    if (!cond.timed_wait(lock, deadline)) return arrived >= expected;
+void futex_wake_all(std::atomic<int>& word) {
+  syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+}
+
+bool SharedState::arrive_and_wait(int64_t timeout_ms) {
+  arrived.fetch_add(1);
+  futex_wake_all(arrived);
+  const int64_t deadline = now_ns() + timeout_ms * 1'000'000;
+  while (true) {
+    const int g = gate.load();
+    if (g == kGateOpen) return true;
+    if (g == kGateStopped || stop.load()) return false;
+    const int64_t left = deadline - now_ns();
+    if (left <= 0) return false;
+    futex_wait_for(gate, g, std::min(left, kSliceNs));
   }
-  return true;
+}
+
+bool SharedState::wait_for_arrivals(int expected, int64_t timeout_ms) {
+  const int64_t deadline = now_ns() + timeout_ms * 1'000'000;
+  while (true) {
+    const int n = arrived.load();
+    if (n >= expected) return true;
+    const int64_t left = deadline - now_ns();
+    if (left <= 0) return false;
+    futex_wait_for(arrived, n, std::min(left, kSliceNs));
+  }
 }
 
 void SharedState::release(int64_t t0) {
-  Lock lock(mutex);
   t0_ns.store(t0);
-  released = true;
-  cond.notify_all();
+  gate.store(kGateOpen);
+  futex_wake_all(gate);
+}
+
+void SharedState::request_stop() {
+  stop.store(true);
+  int closed = kGateClosed;
+  gate.compare_exchange_strong(closed, kGateStopped);
+  futex_wake_all(gate);
 }
 
 ShmSegment ShmSegment::create(const std::string& name) {

@@ -3,20 +3,29 @@
 // backup's progress. Lives in a Boost.Interprocess segment; the driver owns it and
 // removes it on every exit path (ShmSegment's destructor, and signal handling in
 // the driver's loop).
+//
+// Any process attached to it may die at any instruction (a nemesis, the OOM
+// killer, a user's kill -9). So the segment holds atomics only: no mutex a dead
+// process could hold, no condition variable whose waiter group a dead waiter
+// leaves unconfirmed (a process-shared pthread_cond_broadcast then blocks for
+// ever). Waiting is a futex wait with a timeout on a word the waker changes, so
+// every wait has a bound and a dead party only ever costs a timeout.
 #pragma once
 #include <sys/types.h>
 
 #include <atomic>
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
-#include <boost/interprocess/sync/interprocess_condition.hpp>
-#include <boost/interprocess/sync/interprocess_mutex.hpp>
 #include <cstdint>
 #include <string>
 
 namespace bb {
 
 constexpr int kMaxWorkers = 64;
+// How long the driver waits for every worker to reach the start barrier (a
+// worker opens its connection and prepares its statements first), and how long
+// a worker waits there for the gate to open.
+constexpr int64_t kBarrierTimeoutMs = 60'000;
 
 // One slot per worker process; the worker writes, the driver reads.
 struct WorkerSlot {
@@ -51,24 +60,36 @@ struct BackupProgress {
   std::atomic<int64_t> remaining{0};      // pages left, when the strategy knows
 };
 
+// The start gate's states (SharedState::gate, a futex word).
+enum GateState : int { kGateClosed = 0, kGateOpen = 1, kGateStopped = 2 };
+
 struct SharedState {
-  boost::interprocess::interprocess_mutex mutex;
-  boost::interprocess::interprocess_condition cond;  // barrier arrivals and release
-  int expected = 0;                                  // guarded by mutex
-  int arrived = 0;                                   // guarded by mutex
-  bool released = false;                             // guarded by mutex
-  std::atomic<int64_t> t0_ns{0};                     // common start of every schedule
+  std::atomic<int> arrived{0};                // workers at the barrier (a futex word: the driver waits on it)
+  std::atomic<int> gate{kGateClosed};         // a futex word: workers wait on it
+  std::atomic<int64_t> t0_ns{0};              // common start of every schedule
   std::atomic<bool> stop{false};
   WorkerSlot workers[kMaxWorkers];
   BackupProgress backup;
 
-  // Worker side: announce readiness and block until the driver releases everyone.
-  void arrive_and_wait();
-  // Driver side: wait until `expected` workers arrived; false on timeout.
-  bool wait_for_arrivals(int64_t timeout_ms);
-  // Driver side: set t0 and release every waiting worker at once.
+  // Worker side: announce readiness, then wait until the gate opens (true) or
+  // the load is stopped or `timeout_ms` passes (false). Each futex wait is
+  // short, so a driver that died is noticed through `parent_alive`.
+  bool arrive_and_wait(int64_t timeout_ms);
+  // Driver side: waits up to `timeout_ms` until `expected` workers arrived.
+  bool wait_for_arrivals(int expected, int64_t timeout_ms);
+  // Driver side: sets t0 and opens the gate for every worker at once. Never
+  // blocks, whoever has died.
   void release(int64_t t0);
+  // Driver side: sets the stop flag and wakes anyone still at the gate.
+  void request_stop();
 };
+
+// Waits while `*word == expected`, at most `timeout_ns` (a shared futex: works
+// across processes mapping the same segment). Returns at once when the value
+// differs; spurious wake-ups are the caller's loop's business.
+void futex_wait_for(std::atomic<int>& word, int expected, int64_t timeout_ns);
+// Wakes every process waiting on `word`.
+void futex_wake_all(std::atomic<int>& word);
 
 // Owns (creator) or attaches to (worker) a named segment holding one SharedState.
 class ShmSegment {

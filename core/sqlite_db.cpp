@@ -6,7 +6,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/interrupt.h"
+
 namespace bb {
+
+namespace {
+constexpr int kProgressOps = 10000;
+}  // namespace
 
 Db::Db(const std::string& path, int flags, const char* vfs) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
@@ -17,6 +23,10 @@ Db::Db(const std::string& path, int flags, const char* vfs) {
     throw SqliteError(rc, fmt::format("cannot open {}: {}", path, msg));
   }
   sqlite3_extended_result_codes(db_, 1);
+  // A long statement (populating, integrity_check, replay) ends with
+  // SQLITE_INTERRUPT soon after SIGINT/SIGTERM reach the driver, instead of when
+  // it is done. The check costs a load every kProgressOps virtual-machine steps.
+  sqlite3_progress_handler(db_, kProgressOps, [](void*) { return g_interrupted ? 1 : 0; }, nullptr);
 }
 
 Db::~Db() { close(); }

@@ -3,10 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <boost/interprocess/sync/scoped_lock.hpp>
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/files.h"
@@ -15,23 +15,27 @@ namespace fs = std::filesystem;
 
 namespace bb {
 
-volatile sig_atomic_t g_interrupted = 0;
-
 namespace {
 
 int64_t period_ns(double rate) { return rate > 0 ? int64_t(1e9 / rate) : 0; }
 
-std::string how_it_ended(const ExitStatus& ex) {
-  return ex.signal ? fmt::format("was killed by signal {}", ex.signal) : fmt::format("exited with code {}", ex.code);
-}
-
 }  // namespace
 
 Load::Load(const LoadSpec& spec) : spec_(spec), seg_(ShmSegment::create(make_segment_name())) {
-  SharedState& st = state();
   const int n = spec.writers + spec.readers;
   if (n > kMaxWorkers) throw HarnessError(fmt::format("{} workers exceed the limit of {}", n, kMaxWorkers));
-  st.expected = n;
+  // A constructor that throws gets no destructor: what it started, it ends.
+  try {
+    start_workers(n);
+  } catch (...) {
+    kill_all();
+    throw;
+  }
+}
+
+void Load::start_workers(int n) {
+  SharedState& st = state();
+  const LoadSpec& spec = spec_;
   const std::string exe = spec.exe.empty() ? self_exe() : spec.exe;
   for (int i = 0; i < n; ++i) {
     const bool writer = i < spec.writers;
@@ -50,23 +54,29 @@ Load::Load(const LoadSpec& spec) : spec_(spec), seg_(ShmSegment::create(make_seg
                                   "--offset-ns", std::to_string(period * index / std::max(1, count))};
     workers_.push_back(spawn(exe, args));
   }
-  // Start barrier: every worker has its connection and statements ready.
-  while (!st.wait_for_arrivals(100)) {
-    if (g_interrupted) throw Interrupted();
+  // Start barrier: every worker has its connection and statements ready. A
+  // worker that dies on the way is seen by check_workers() within one slice.
+  const int64_t deadline = now_ns() + kBarrierTimeoutMs * 1'000'000;
+  while (!st.wait_for_arrivals(n, 50)) {
+    throw_if_interrupted();
     check_workers();
+    if (now_ns() > deadline)
+      throw HarnessError(fmt::format("{} of {} workers reached the start barrier within {} s", st.arrived.load(), n,
+                                     kBarrierTimeoutMs / 1000));
   }
   t0_ = now_ns();
   st.release(t0_);
 }
 
-Load::~Load() {
-  for (pid_t p : extra_) kill_and_wait(p);
-  if (!stopped_) {
-    state().stop = true;
-    for (pid_t p : workers_)
-      if (p > 0) kill_and_wait(p);  // -1: already reaped
-  }
-  for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i));
+Load::~Load() { kill_all(); }
+
+void Load::kill_all() noexcept {
+  for (pid_t& p : extra_) kill_and_wait(std::exchange(p, 0));
+  state().request_stop();
+  for (pid_t& p : workers_)
+    if (p > 0) kill_and_wait(std::exchange(p, -1));  // -1: already reaped; left running by an interrupted or timed-out stop()
+  std::error_code ec;
+  for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i), ec);
 }
 
 std::string Load::samples_path(int i) const { return fmt::format("{}/worker{}.bin", spec_.samples_dir, i); }
@@ -174,19 +184,32 @@ std::optional<ExitStatus> Load::watch_until(int64_t until, pid_t watch, const st
 void Load::stop() {
   SharedState& st = state();
   check_workers();
-  st.stop = true;
-  {
-    // Wake anyone still at the barrier (cannot happen after release, but cheap).
-    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(st.mutex);
-    st.cond.notify_all();
-  }
-  stopped_ = true;
+  st.request_stop();
+  // Every worker sees the flag within its longest sleep (20 ms) or its busy
+  // handler's; one still running at the deadline is stuck, and named.
+  const int64_t deadline = now_ns() + kStopTimeoutMs * 1'000'000;
   std::vector<std::string> failures;
-  for (int i = 0; i < int(workers_.size()); ++i) {
-    if (workers_[i] <= 0) continue;
-    auto ex = wait_for(workers_[i]);
-    workers_[i] = -1;
-    if (!ex.ok() && !expected(i, ex)) failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(ex), st.workers[i].error));
+  for (bool running = true; running;) {
+    running = false;
+    for (int i = 0; i < int(workers_.size()); ++i) {
+      if (workers_[i] <= 0) continue;
+      auto ex = try_wait(workers_[i]);
+      if (!ex) {
+        running = true;
+        continue;
+      }
+      workers_[i] = -1;
+      if (!ex->ok() && !expected(i, *ex))
+        failures.push_back(fmt::format("{} {}: {}", worker_name(i), how_it_ended(*ex), st.workers[i].error));
+    }
+    if (!running) break;
+    throw_if_interrupted();  // the destructor kills what still runs
+    if (now_ns() > deadline) {
+      for (int i = 0; i < int(workers_.size()); ++i)
+        if (workers_[i] > 0) failures.push_back(fmt::format("{} did not stop within {} s", worker_name(i), kStopTimeoutMs / 1000));
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (!failures.empty()) throw HarnessError(failures.front());
   size_t writer_total = 0, reader_total = 0;

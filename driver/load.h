@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/interrupt.h"
 #include "core/proc_memory.h"
 #include "core/process.h"
 #include "core/samples.h"
@@ -43,11 +44,6 @@ struct HarnessError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Set by the driver's SIGINT/SIGTERM handler; loads stop early and clean up.
-extern volatile sig_atomic_t g_interrupted;
-struct Interrupted : std::runtime_error {
-  Interrupted() : std::runtime_error("interrupted") {}
-};
 
 struct SizeSample {
   int64_t t;    // ns
@@ -110,8 +106,14 @@ class Load {
   MemoryPeak mem_driver, mem_writers, mem_readers, mem_backup;
 
   static constexpr size_t kMaxSizes = 4096;
+  // How long stop() waits for the workers to end after the stop flag.
+  static constexpr int64_t kStopTimeoutMs = 10'000;
 
  private:
+  // Spawns the n workers and waits at the start barrier (the constructor's work).
+  void start_workers(int n);
+  // Kills and reaps every process started, removes the sample files (idempotent).
+  void kill_all() noexcept;
   void check_workers();
   // Whether worker i ending as `ex` was expected (and records it).
   bool expected(int i, const ExitStatus& ex);
@@ -127,7 +129,6 @@ class Load {
   std::map<int, ExitStatus> deaths_;
   int64_t t0_ = 0;
   int64_t size_every_ns_ = 5'000'000, last_size_ = 0, last_memory_ = 0;
-  bool stopped_ = false;
 };
 
 }  // namespace bb

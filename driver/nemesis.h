@@ -58,6 +58,8 @@ class Nemesis {
   // nemesis in the outcome of a backup it killed, removes that backup's
   // temporaries (as the next backup would), notes what the destination holds.
   void backup_ended(BackupRun& b, const ExitStatus& ex);
+  // Whether the nemesis killed the backup process (kill-backup, struck).
+  bool killed_backup() const { return backup_killed_; }
   // A snapshot's freshness bounds from the recorded samples, widened by what a
   // killed writer's expected state says (its last samples died with it): its
   // last returned COMMIT, and its transaction in flight.

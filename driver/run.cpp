@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/errors.h"
 #include "core/files.h"
+#include "core/interrupt.h"
 #include "core/shared_state.h"
 #include "core/loop_fs.h"
 #include "driver/builds.h"
@@ -37,8 +38,6 @@ namespace fs = std::filesystem;
 
 namespace bb {
 namespace {
-
-void on_signal(int) { g_interrupted = 1; }
 
 std::string timestamp(const char* fmt_) {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -151,6 +150,8 @@ std::map<std::string, double> rates_from(const std::string& dir, const std::vect
 }  // namespace
 
 int run_scenario(const Scenario& s, const RunOptions& opt) {
+  // From here on SIGINT/SIGTERM unwind whatever the run is doing (exit 130).
+  install_interrupt_handler();
   if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);
@@ -167,10 +168,6 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   check_free_space(s, cells, out);
   remove_stale_segments();
   for (auto& line : clean_stale_loop_fs()) fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
 
   if (unoptimised_build())
     fmt::print(stderr, "WARNING: backup-bench was built without optimisation (or with sanitizers); "
@@ -236,12 +233,19 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
         env.writer_rate = rates[key];
       }
       t = run_trial(s, c, env);
+      // A trial an interrupt cut short (a statement ended with SQLITE_INTERRUPT
+      // may look like a verdict) is not recorded.
+      throw_if_interrupted();
     } catch (const Interrupted&) {
       interrupted = true;
       break;
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
+      if (g_interrupted) {
+        interrupted = true;
+        break;
+      }
       if (disk_full(out) || disk_full(template_cache_dir())) {
         // A full disk stops the run: what was written stays valid, the current
         // trial's files go.

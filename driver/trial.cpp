@@ -192,17 +192,21 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     fs::remove_all(dir);
     return skip(why);
   }
-  // Whatever happens below, a trial's databases do not outlive it unless kept.
+  // Whatever happens below, a trial's databases do not outlive it unless kept,
+  // and a backup's temporaries never do. Declared before the Load, so it runs
+  // after the Load has killed and reaped every process it started.
   struct Cleanup {
     const std::string& db;
+    const std::string& snapshot;
     TrialResult& t;
     bool keep;
     ~Cleanup() {
+      remove_stale_partials(snapshot);
       if (keep) return;
       remove_db_files(db);
       for (auto& b : t.backups) remove_db_files(b.snapshot_file);
     }
-  } cleanup{db, t, env.keep_snapshots};
+  } cleanup{db, snapshot, t, env.keep_snapshots};
   if (env.progress) env.progress("preparing the database");
   // Where a trial's time goes, phase by phase (results.json `phases_s`): the
   // harness's own cost beside the load's fixed windows.
@@ -288,6 +292,12 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
     b.backup.extra["started_late_ms"] = ns_to_ms(std::max<int64_t>(0, spawned - due));
     b.snapshot_file = snapshot;
     nemesis.backup_ended(b, *ex);
+    // A backup that a signal ended, when neither the time limit nor the
+    // nemesis sent it, was killed from outside: the harness cannot judge it.
+    if (ex->signal && !timed_out && !nemesis.killed_backup()) {
+      remove_stale_partials(snapshot);
+      throw HarnessError(fmt::format("the backup process (pid {}) {}", bpid, how_it_ended(*ex)));
+    }
     if (s.backups > 1 && b.backup.completed()) {
       // Set aside (a reflink where the filesystem has them) for validation after
       // the load stops; the destination stays for the next backup.

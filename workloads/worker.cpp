@@ -60,6 +60,14 @@ bool sleep_until_or_stop(const SharedState& st, int64_t t) {
   return false;
 }
 
+// The start barrier: true when the gate opened; false when the load was
+// stopped first (nothing to do). A gate that never opens is a failure.
+bool wait_at_gate(SharedState& st) {
+  if (st.arrive_and_wait(kBarrierTimeoutMs)) return true;
+  if (st.stop.load()) return false;
+  throw std::runtime_error(fmt::format("the start gate did not open within {} s", kBarrierTimeoutMs / 1000));
+}
+
 template <typename Op>
 void loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, SampleWriter& log) {
   Rng rng(a.seed);
@@ -129,11 +137,11 @@ int worker_main(const WorkerArgs& a) {
                           a.wal_autocheckpoint));
       if (a.role == "writer") {
         auto tx = workload->writer(db, a.slot);
-        st.arrive_and_wait();
+        if (!wait_at_gate(st)) return 0;
         loop(st, slot, a, [&](Rng& r) { return tx->run(r); }, log);
       } else {
         auto tx = workload->reader(db, a.slot, parse_reader_shape(a.reader_shape));
-        st.arrive_and_wait();
+        if (!wait_at_gate(st)) return 0;
         loop(st, slot, a, [&](Rng& r) { tx->run(r); return int64_t(0); }, log);
       }
     } catch (const std::exception& e) {
