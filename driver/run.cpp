@@ -147,6 +147,33 @@ std::map<std::string, double> rates_from(const std::string& dir, const std::vect
   return out;
 }
 
+// The run folder's `progress` file: one line, the trial and its phase
+// ("[3/12] wal online db=8MB w=2 r0: baseline"), rewritten when the phase
+// changes (not on every tick of its clock). Best effort: a full disk loses it.
+class PhaseFile {
+ public:
+  explicit PhaseFile(const std::string& path) : fd_(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {}
+  ~PhaseFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+  PhaseFile(const PhaseFile&) = delete;
+  PhaseFile& operator=(const PhaseFile&) = delete;
+  void set(std::string line) {
+    // "baseline 1.2s" -> "baseline": the phase, without its running clock.
+    if (auto sp = line.rfind(' '); sp != std::string::npos && line.size() > sp + 2 && line.back() == 's' &&
+                                   line.find_first_not_of("0123456789.", sp + 1) == line.size() - 1)
+      line.resize(sp);
+    if (fd_ < 0 || line == last_) return;
+    last_ = line;
+    line += '\n';
+    if (ftruncate(fd_, 0) == 0 && pwrite(fd_, line.data(), line.size(), 0) < 0) return;
+  }
+
+ private:
+  int fd_;
+  std::string last_;
+};
+
 }  // namespace
 
 int run_scenario(const Scenario& s, const RunOptions& opt) {
@@ -187,6 +214,8 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"rates_from", opt.rates_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.rates_from)},
                          {"trials", nlohmann::json::array()}};
   const bool tty = isatty(2);
+  // What the run is doing now, for whoever watches a run without a terminal.
+  PhaseFile phase_file(out + "/progress");
   // Everything `run` says (not the live progress line) is also kept in the run
   // folder as console.log.
   std::FILE* log = std::fopen((out + "/console.log").c_str(), "w");
@@ -214,7 +243,10 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
       return fmt::format("{:.0f}s, ~{:.0f}s left", el, el / double(done) * double(cells.size() - done));
     };
     TrialEnv env{out, opt.keep_snapshots, s.rate, nullptr};
-    if (tty) env.progress = [&](const std::string& what) { fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(i), what); };
+    env.progress = [&](const std::string& what) {
+      if (tty) fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(i), what);
+      phase_file.set(head + ": " + what);
+    };
     nlohmann::json t;
     try {
       if (s.rate_auto) {
@@ -326,6 +358,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                             "figures, comparisons and recommendations: {}\n",
                             unsteady.size(), fmt::join(unsteady, ", ")));
   if (log) std::fclose(log), log = nullptr;
+  phase_file.set(full ? "stopped: the disk is full" : interrupted ? "interrupted" : "finished");
   if (full) return 2;
   if (interrupted) {
     fmt::print(stderr, "interrupted: partial results written to {}\n", out);

@@ -231,6 +231,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   LoadSpec spec{build.exe, db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
                 c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
   phase("prepare");
+  if (env.progress) env.progress("starting the load");
   Load load(spec);
   load.progress = env.progress;
   phase("start_load");
@@ -312,6 +313,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   phase("backups");
   load.watch_until(ended + s_to_ns(s.cooldown_s), 0, "cool-down");
   phase("cooldown");
+  if (env.progress) env.progress("stopping the load");
   load.stop();
   compute_figures(t, load);
   phase("stop");
