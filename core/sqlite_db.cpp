@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "core/interrupt.h"
 
@@ -12,7 +14,21 @@ namespace bb {
 
 namespace {
 constexpr int kProgressOps = 10000;
+
+// Every open connection, so an interrupt can reach a statement that runs as
+// one long virtual-machine step (PRAGMA integrity_check in SQLite < 3.43 calls
+// no progress handler, but honours sqlite3_interrupt).
+std::mutex g_open_mu;
+std::set<sqlite3*>& open_connections() {
+  static std::set<sqlite3*> s;
+  return s;
+}
 }  // namespace
+
+void interrupt_all_connections() {
+  std::lock_guard lock(g_open_mu);
+  for (sqlite3* db : open_connections()) sqlite3_interrupt(db);
+}
 
 Db::Db(const std::string& path, int flags, const char* vfs) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
@@ -27,6 +43,8 @@ Db::Db(const std::string& path, int flags, const char* vfs) {
   // SQLITE_INTERRUPT soon after SIGINT/SIGTERM reach the driver, instead of when
   // it is done. The check costs a load every kProgressOps virtual-machine steps.
   sqlite3_progress_handler(db_, kProgressOps, [](void*) { return g_interrupted ? 1 : 0; }, nullptr);
+  std::lock_guard lock(g_open_mu);
+  open_connections().insert(db_);
 }
 
 Db::~Db() { close(); }
@@ -41,7 +59,12 @@ Db& Db::operator=(Db&& o) noexcept {
 }
 
 void Db::close() {
-  if (db_) sqlite3_close_v2(db_);
+  if (!db_) return;
+  {
+    std::lock_guard lock(g_open_mu);
+    open_connections().erase(db_);
+  }
+  sqlite3_close_v2(db_);
   db_ = nullptr;
 }
 

@@ -20,6 +20,10 @@ struct SqliteError : std::runtime_error {
 
 class Stmt;
 
+// sqlite3_interrupt() on every connection a Db holds open in this process (the
+// driver's interrupt watcher calls it: core/interrupt.h).
+void interrupt_all_connections();
+
 class Db {
  public:
   Db() = default;

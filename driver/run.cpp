@@ -27,6 +27,7 @@
 #include "core/loop_fs.h"
 #include "driver/builds.h"
 #include "driver/context.h"
+#include "driver/leftovers.h"
 #include "driver/merge.h"
 #include "driver/probe.h"
 #include "driver/results_files.h"
@@ -80,6 +81,14 @@ std::string prepare_out(const RunOptions& opt) {
 bool disk_full(const std::string& dir) {
   int64_t f = free_bytes(dir);
   return f >= 0 && f < (int64_t(8) << 20);
+}
+
+// Whether a trial's failure says a disk filled up. The trial's own files are
+// gone by the time its exception arrives here (and with them the shortage), so
+// the message is read: ENOSPC from a copy or a write, SQLITE_FULL from SQLite.
+bool says_disk_full(const std::string& what) {
+  return what.find("No space left on device") != std::string::npos ||
+         what.find("database or disk is full") != std::string::npos;
 }
 
 // Room for the largest trial (database, snapshot and one recovery copy, and every
@@ -195,6 +204,9 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
   check_free_space(s, cells, out);
   remove_stale_segments();
   for (auto& line : clean_stale_loop_fs()) fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
+  for (auto& line : clean_dead_runs(out)) fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
+  for (auto& line : clean_dead_templates(template_cache_dir()))
+    fmt::print(stderr, "cleaned up after an earlier run: {}\n", line);
 
   if (unoptimised_build())
     fmt::print(stderr, "WARNING: backup-bench was built without optimisation (or with sanitizers); "
@@ -278,7 +290,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
         interrupted = true;
         break;
       }
-      if (disk_full(out) || disk_full(template_cache_dir())) {
+      if (says_disk_full(e.what()) || disk_full(out) || disk_full(template_cache_dir())) {
         // A full disk stops the run: what was written stays valid, the current
         // trial's files go.
         full = true;

@@ -276,13 +276,16 @@ void check_source(const std::string& src) {
 }
 
 // A full destination disk is bad input, found before any work starts: the
-// destination's filesystem must have room for at least the source's main file.
+// destination's filesystem must have room for at least the source's data: its
+// main file and whatever its -wal or hot -journal holds (a crashed writer's WAL
+// may hold most of it).
 void check_free_space(const std::string& src, const std::string& dest) {
   fs::path dir = fs::path(dest).parent_path();
   if (dir.empty()) dir = ".";
   const int64_t have = free_bytes(dir.string());
   if (have < 0) return;
-  const int64_t need = file_size_or_zero(src);
+  const int64_t need =
+      file_size_or_zero(src) + file_size_or_zero(with_suffix(src, "-wal")) + file_size_or_zero(with_suffix(src, "-journal"));
   if (have < need)
     throw UsageError(fmt::format("destination disk is full: {} has {:.1f} MB free, the backup needs about {:.1f} MB",
                                  dir.string(), double(have) / 1e6, double(need) / 1e6));
