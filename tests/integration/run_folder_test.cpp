@@ -10,6 +10,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+
+#include "core/process.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -104,6 +110,56 @@ TEST_F(SmallDisk, AFullDiskMidRunStopsTheRunAndKeepsWhatWasWritten) {
   size_t folders = 0;
   for (auto& e : fs::directory_iterator(mnt_ + "/run/trials")) folders += e.is_directory();
   EXPECT_EQ(folders, done);
+}
+
+// A trial whose own files fill the disk (a WAL that is never checkpointed)
+// stops the run with exit 2 and one line, though by then the trial's files --
+// and the shortage -- are gone: the next trials would only fill it again.
+TEST_F(SmallDisk, ATrialThatFillsTheDiskStopsTheRunWithExit2) {
+  mount_mb(70);
+  auto r = run_bb({"run", "--preset", "quick", "--modes", "wal", "--strategies", "online", "--db-mb", "1", "--rate",
+                   "0", "--set", "wal_autocheckpoint=0", "--set", "baseline_s=60", "--repeat", "3", "--set",
+                   "template_cache=false", "--out", mnt_ + "/run"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("ERROR: the disk is full"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("HARNESS ERROR"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(mnt_ + "/run/results.json"), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_TRUE(j["stopped_disk_full"].get<bool>());
+  EXPECT_EQ(j["trials"].size(), 0u);
+}
+
+// What a run killed with SIGKILL leaves -- its trial's database and samples,
+// its shared-memory segment -- the next run removes before it starts.
+TEST(RunFolder, TheNextRunRemovesWhatAKilledRunLeft) {
+  test::TempDir d;
+  auto args = tiny_run(d / "killed");
+  args.insert(args.end(), {"--set", "baseline_s=60"});
+  std::vector<std::string> sh_args;
+  std::string cmd = "exec " + test::sh_quote(BB_BINARY);
+  for (auto& a : args) cmd += " " + test::sh_quote(a);
+  pid_t run = spawn("/bin/sh", {"-c", cmd + " 2>/dev/null"});
+  // Observe the baseline begin (the run folder's progress file), then kill.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (test::read_file(d / "killed/progress").find("baseline") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up && !try_wait(run))
+    usleep(2000);
+  ASSERT_NE(test::read_file(d / "killed/progress").find("baseline"), std::string::npos);
+  kill_and_wait(run);
+  std::vector<std::string> debris;
+  for (auto& e : fs::recursive_directory_iterator(d / "killed/trials"))
+    if (e.path().filename().string().rfind("db.sqlite", 0) == 0 || e.path().filename().string().rfind("worker", 0) == 0)
+      debris.push_back(e.path().string());
+  ASSERT_FALSE(debris.empty()) << "a SIGKILL left nothing: the test proves nothing";
+  const std::string segment = fmt::format("/dev/shm/backup-bench-{}-0", run);
+  EXPECT_TRUE(fs::exists(segment));
+
+  auto next = run_bb(tiny_run(d / "next"));
+  EXPECT_EQ(next.code, 0) << next.err;
+  EXPECT_NE(next.err.find("left by a killed run in"), std::string::npos) << next.err;
+  for (auto& f : debris) EXPECT_FALSE(fs::exists(f)) << f;
+  EXPECT_FALSE(fs::exists(segment));
+  EXPECT_TRUE(fs::exists(d / "killed/console.log"));  // what the killed run said stays
 }
 
 }  // namespace
