@@ -2,6 +2,7 @@
 #include "core/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -13,6 +14,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <algorithm>
+
+#include "core/interrupt.h"
 
 namespace bb {
 
@@ -94,6 +97,15 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
   Captured c;
   char buf[4096];
   while (true) {
+    // Polled, so an interrupt of the driver is seen within 100 ms even while
+    // the child says nothing: the child is killed and the interrupt goes on.
+    pollfd p{fds[0], POLLIN, 0};
+    if (g_interrupted) {
+      close(fds[0]);
+      kill_and_wait(pid);
+      throw Interrupted();
+    }
+    if (poll(&p, 1, 100) == 0) continue;
     ssize_t n = read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
