@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -33,8 +35,7 @@ using bb::test::TempDir;
 namespace {
 
 std::string read_proc(pid_t pid, const char* what) {
-  std::ifstream in(fmt::format("/proc/{}/{}", pid, what));
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s = test::read_file(fmt::format("/proc/{}/{}", pid, what));
   std::replace(s.begin(), s.end(), '\0', ' ');
   return s;
 }
@@ -93,6 +94,23 @@ std::vector<std::string> segments_of(pid_t driver) {
   return out;
 }
 
+// Every file under `dir` but those under `except`, with its size and
+// modification time: what must not change.
+std::map<std::string, std::string> tree(const std::string& dir, const std::string& except) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string p = it->path().string();
+    if (p.rfind(except, 0) == 0) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    struct stat st {};
+    if (lstat(p.c_str(), &st) == 0) out[p] = fmt::format("{} {}", st.st_size, st.st_mtim.tv_nsec + st.st_mtim.tv_sec * 1000000000L);
+  }
+  return out;
+}
+
 struct KillResult {
   bool hit = false;      // the driver reported the death (exit 3)
   double exit_s = 0;     // from the kill to the driver's exit
@@ -118,8 +136,15 @@ KillResult kill_once(std::mt19937_64& rng, int index) {
                                        offset_ms);
   SCOPED_TRACE(what);
   const std::string out = d / "run";
-  pid_t run = spawn(BB_BINARY, {"run", "--scenario", scenario, "--out", out},
-                    {.stdout_path = d / "run.log", .stderr_too = true});
+  // Outside the run folder nothing changes: not the test's folder, where the
+  // run's TMPDIR (validation's private copies) lives too. (Its segment in
+  // /dev/shm is checked by name below.)
+  fs::create_directories(d / "tmp");
+  const auto before = tree(d.path(), out);
+  const std::string cmd = fmt::format("TMPDIR={} exec {} run --scenario {} --out {} >{} 2>&1", test::sh_quote(d / "tmp"),
+                                      BB_BINARY, test::sh_quote(scenario), test::sh_quote(out),
+                                      test::sh_quote(d / "run.log"));
+  pid_t run = spawn("/bin/sh", {"-c", cmd});
   // Observe the target appear (its command line names the run folder).
   pid_t victim = 0;
   const int64_t give_up = now_ns() + s_to_ns(60);
@@ -155,6 +180,12 @@ KillResult kill_once(std::mt19937_64& rng, int index) {
   EXPECT_EQ(segments_of(run).size(), 0u) << log;
   const auto left = leftovers(out);
   EXPECT_TRUE(left.empty()) << left.front() << "\n" << log;
+  auto after = tree(d.path(), out);
+  after.erase(d / "run.log");  // the test's own capture of the run's output
+  auto before_no_log = before;
+  before_no_log.erase(d / "run.log");
+  EXPECT_EQ(after, before_no_log) << "files outside the run folder changed";
+
   if (ex->code == 3) {
     r.hit = true;
     const std::string named = target == Target::kBackup ? "backup process" : name_of(target);

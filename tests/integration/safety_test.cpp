@@ -175,8 +175,7 @@ std::vector<pid_t> workers_of(const std::string& marker, const std::string& role
   for (auto& e : fs::directory_iterator("/proc")) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmd = test::read_file((e.path() / "cmdline").string());
     std::replace(cmd.begin(), cmd.end(), '\0', ' ');
     if (cmd.find("__worker") != std::string::npos && cmd.find(marker) != std::string::npos &&
         cmd.find("--role " + role) != std::string::npos && cmd.find("--slot 0 ") != std::string::npos)
