@@ -53,8 +53,12 @@ void install_interrupt_handler() {
       pthread_sigmask(SIG_SETMASK, &old, nullptr);
     }
   }
+  on_sigint_sigterm(on_signal);
+}
+
+void on_sigint_sigterm(void (*handler)(int)) {
   struct sigaction sa {};
-  sa.sa_handler = on_signal;
+  sa.sa_handler = handler;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);

@@ -19,6 +19,10 @@ inline void throw_if_interrupted() {
   if (g_interrupted) throw Interrupted();
 }
 
+// Installs `handler` for SIGINT and SIGTERM, without SA_RESTART (every command
+// that cleans up on those signals goes through here).
+void on_sigint_sigterm(void (*handler)(int));
+
 // Installs the handler for SIGINT and SIGTERM (sets g_interrupted; no
 // SA_RESTART, so a blocking system call returns EINTR and its loop looks).
 void install_interrupt_handler();

@@ -116,6 +116,8 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
   return c;
 }
 
+bool process_gone(pid_t pid) { return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH; }
+
 ExitStatus kill_and_wait(pid_t pid) {
   // kill(-1) would signal every process we may signal, kill(0) our own group:
   // a pid already reaped (-1) or never started (0) is nothing to kill.

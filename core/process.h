@@ -47,6 +47,10 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
 // Non-blocking: the status if the child has finished.
 std::optional<ExitStatus> try_wait(pid_t pid);
 ExitStatus wait_for(pid_t pid);
+// Whether no process has this pid any more (a leftover named by a pid can go).
+// A pid that exists but is not ours to signal counts as alive.
+bool process_gone(pid_t pid);
+
 // SIGKILL and reap. A pid <= 0 (already reaped, never started) is left alone.
 ExitStatus kill_and_wait(pid_t pid);
 

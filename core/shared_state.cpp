@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "core/clock.h"
+#include "core/process.h"
 
 namespace bb {
 
@@ -120,7 +121,7 @@ void remove_stale_segments() {
     std::string n = e.path().filename().string();
     if (n.rfind(kPrefix, 0) != 0) continue;
     int pid = std::atoi(n.c_str() + std::char_traits<char>::length(kPrefix));
-    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) bip::shared_memory_object::remove(n.c_str());
+    if (process_gone(pid)) bip::shared_memory_object::remove(n.c_str());
   }
 }
 

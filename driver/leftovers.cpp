@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/files.h"
+#include "core/process.h"
 
 namespace fs = std::filesystem;
 
@@ -30,8 +31,6 @@ int partial_pid(const std::string& name) {
   auto r = std::from_chars(b, name.data() + name.size(), pid);
   return r.ec == std::errc() ? pid : 0;
 }
-
-bool dead(int pid) { return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH; }
 
 // Whether `dir` is a run folder whose run is gone: its lock is free.
 bool abandoned(const fs::path& dir) {
@@ -81,7 +80,7 @@ std::vector<std::string> clean_dead_runs(const std::string& out) {
       const bool cut_short = !recorded.count(trial.path().filename().string()) && !complete;
       for (auto& f : fs::directory_iterator(trial.path(), ec)) {
         const std::string name = f.path().filename().string();
-        const bool debris = cut_short ? trial_debris(name) : dead(partial_pid(name));
+        const bool debris = cut_short ? trial_debris(name) : process_gone(partial_pid(name));
         if (!debris) continue;
         const int64_t size = file_size_or_zero(f.path().string());
         if (fs::remove(f.path(), ec)) freed += size, ++files;
@@ -99,7 +98,7 @@ std::vector<std::string> clean_dead_templates(const std::string& cache_dir) {
   std::error_code ec;
   for (auto& e : fs::directory_iterator(cache_dir, ec)) {
     const std::string name = e.path().filename().string();
-    if (!dead(partial_pid(name))) continue;
+    if (!process_gone(partial_pid(name))) continue;
     if (fs::remove(e.path(), ec)) lines.push_back("removed a template a killed run was building: " + e.path().string());
   }
   return lines;

@@ -15,6 +15,8 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/interrupt.h"
+#include "core/process.h"
 
 namespace fs = std::filesystem;
 
@@ -128,18 +130,12 @@ int remove_stale_partials(const std::string& dest) {
     const char* b = name.data() + prefix.size();
     auto r = std::from_chars(b, name.data() + name.size(), pid);
     if (r.ec != std::errc() || pid <= 0) continue;
-    if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    if (pid == getpid() || !process_gone(pid)) continue;  // alive (or not ours to judge)
     if (fs::remove(e.path(), ec)) ++removed;
   }
   return removed;
 }
 
-void install_signal_cleanup() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
+void install_signal_cleanup() { on_sigint_sigterm(on_signal); }
 
 }  // namespace bb
