@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/errors.h"
+#include "validation/recovery.h"
 #include "validation/validator.h"
 #include "workloads/workload.h"
 
@@ -22,6 +23,13 @@ struct ValidateFlags {
 };
 
 int run(const ValidateFlags& f) {
+  // Private copies left in $TMPDIR by a validate that was SIGKILLed: removed
+  // first, whatever this run's input turns out to be.
+  {
+    std::error_code tec;
+    const auto tmp = fs::temp_directory_path(tec);
+    if (!tec) remove_stale_private_copies(tmp.string());
+  }
   // Bad input, not a verdict: a path that is missing, cannot be examined, or is
   // not a regular file (a directory, a FIFO that would block the first read, a
   // device).
@@ -37,6 +45,9 @@ int run(const ValidateFlags& f) {
                                  f.workload));
   if (f.min && f.max && *f.min > *f.max)
     throw UsageError(fmt::format("--committed-min {} is above --committed-max {}", *f.min, *f.max));
+  // Ctrl-C or a kill during recovery removes the private copy (the folder would
+  // otherwise keep a whole copy of the snapshot in $TMPDIR).
+  install_private_copy_cleanup();
   Verdict v;
   try {
     v = validate_snapshot(f.snapshot, f.workload, {f.min, f.max}, {f.quick, {}});
