@@ -37,7 +37,13 @@ int list(const std::string& what) {
 }
 
 int holders(const std::string& db) {
-  if (!std::filesystem::exists(db)) throw UsageError(fmt::format("database {} does not exist", db));
+  std::error_code ec;
+  const auto st = std::filesystem::status(db, ec);
+  if (!std::filesystem::exists(st)) throw UsageError(fmt::format("database {} does not exist", db));
+  // A folder or a FIFO is no database: "no process holds it" would be a wrong answer.
+  if (std::filesystem::is_directory(st)) throw UsageError(fmt::format("{} is a folder, not a database file", db));
+  if (!std::filesystem::is_regular_file(st))
+    throw UsageError(fmt::format("{} is not a regular file (a FIFO, device or socket), not a database file", db));
   auto hs = find_holders(db);
   if (hs.empty()) fmt::print("no process holds {} open\n", db);
   for (auto& h : hs) fmt::print("{:>7}  {:<10}  {}  {}\n", h.pid, h.access, h.file, h.command);

@@ -281,6 +281,16 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
   return h;
 }
 
+// "a table", "an integer", ... for messages.
+std::string toml_type_name(const toml::node& n) {
+  if (n.is_table()) return "a table";
+  if (n.is_array()) return "a list";
+  if (n.is_integer()) return "an integer";
+  if (n.is_floating_point()) return "a number";
+  if (n.is_boolean()) return "a boolean";
+  return "a value";
+}
+
 Values node_values(const toml::node& n) {
   Values out;
   if (auto tbl = n.as_table()) {
@@ -355,7 +365,13 @@ void set_strategies(Scenario& s, const std::string& list) {
 }
 
 Scenario load_scenario_file(const std::string& path) {
-  if (!fs::is_regular_file(path)) throw UsageError(fmt::format("scenario file {} does not exist", path));
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (fs::is_directory(st))
+    throw UsageError(fmt::format("scenario {} is a folder, not a scenario file (give a .toml file in it)", path));
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw UsageError(fmt::format("scenario {} is not a regular file", path));
+  if (!fs::exists(st)) throw UsageError(fmt::format("scenario file {} does not exist", path));
   toml::table doc;
   try {
     doc = toml::parse_file(path);
@@ -388,6 +404,9 @@ Scenario load_scenario_file(const std::string& path) {
       for (auto& [k, val] : *t) {
         std::string key(k.str());
         try {
+          // A name or label is text: a table would be flattened to "key:value".
+          if ((key == "name" || key == "label") && !val.is_string())
+            throw UsageError(fmt::format("{} must be a string, got {}", key, toml_type_name(val)));
           if (key == "name") v.name = one("name", node_values(val));
           else if (key == "label") v.label = one("label", node_values(val));
           else if (key == "params") {

@@ -2,7 +2,10 @@
 // `sqlite3 SRC ".backup 'TMP'"`, then the runner renames TMP over DEST. The shell
 // steps the Online Backup API 100 pages at a time. It is run with `-init
 // /dev/null` (no ~/.sqliterc) and, by default, `.timeout` so a lock held for a
-// moment by a writer is waited for rather than reported as an error.
+// moment by a writer is waited for rather than reported as an error. It never
+// checkpoints the source on close (.dbconfig no_ckpt_on_close), and a -wal and
+// -shm its open created are removed after it (source_db.h): a backup leaves its
+// source's files as they were.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -12,6 +15,7 @@
 
 #include "core/files.h"
 #include "core/process.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 
 namespace fs = std::filesystem;
@@ -60,7 +64,11 @@ void run_cli_backup(BackupJob& job) {
   if (job.tmp().find('\'') != std::string::npos)
     throw BackupFailure(FailureKind::kBadInput,
                         "cli-backup: the destination path contains a single quote, which .backup cannot take");
-  std::vector<std::string> args{"-batch", "-bail", "-init", "/dev/null"};
+  check_wal_source_folder(job);
+  const SourceSidecars before = SourceSidecars::of(job.src);
+  // .dbconfig prints the setting: sent to /dev/null so the output holds only errors.
+  std::vector<std::string> args{"-batch", "-bail", "-init", "/dev/null", "-cmd", ".output /dev/null",
+                                "-cmd", ".dbconfig no_ckpt_on_close on", "-cmd", ".output stdout"};
   if (timeout_ms > 0) args.insert(args.end(), {"-cmd", fmt::format(".timeout {}", timeout_ms)});
   args.push_back(shell_path(job.src));
   args.push_back(fmt::format(".backup '{}'", job.tmp()));
@@ -68,6 +76,11 @@ void run_cli_backup(BackupJob& job) {
   // Output through a pipe, not a file: on a full disk a log file would be empty.
   Captured c = run_capture(shell, args);
   job.read_done();
+  try {
+    if (remove_created_sidecars(job, before)) job.extra["removed_created_sidecars"] = true;
+  } catch (const std::exception& e) {
+    job.extra["sidecars_left"] = e.what();  // the shell's own outcome matters more
+  }
   const std::string msg = one_line(c.output);
   job.extra["sqlite3"] = shell;
   // SQLite's own texts for SQLITE_FULL and SQLITE_BUSY: the shell reports

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/sqlite_db.h"
 #include "strategies/file_copy.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
 
@@ -22,7 +23,7 @@ namespace {
 void run_exclusive_copy(BackupJob& job) {
   const std::string lock = job.params.at("lock");
   const bool child = job.params.at("copier") == "child";
-  Db db(job.src, SQLITE_OPEN_READWRITE);
+  SourceDb db(job);
   EagerBusy busy(db.get(), kLockWaitMs, job);
   const int64_t asked = now_ns();
   const int64_t busy_errors =

@@ -27,6 +27,7 @@
 #include "core/sqlite_build.h"
 #include "core/sqlite_db.h"
 #include "strategies/file_copy.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
 
@@ -204,7 +205,7 @@ void run_incremental(BackupJob& job) {
     clone_s = ns_to_s(now_ns() - t);
   }
 
-  Db src(job.src, SQLITE_OPEN_READWRITE);
+  SourceDb src(job);
   // Pages are read through the pager: mmap saves a copy per page, as for online.
   src.exec("PRAGMA mmap_size = 1099511627776");
   EagerBusy busy(src.get(), kLockWaitMs, job);

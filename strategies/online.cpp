@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/sqlite_db.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/write_combining_vfs.h"
 
@@ -18,7 +19,7 @@ void run_online(BackupJob& job) {
   const int64_t sleep_ms = job.param_int("sleep_ms");
   const bool pin = job.param_bool("pin_snapshot");
 
-  Db src(job.src, SQLITE_OPEN_READWRITE);
+  SourceDb src(job);
   src.busy_timeout(5000);
   // Reading through mmap saves a copy per page (sqlite-facts.md: faster step(-1)).
   // The mapped pages count in this process's resident size but are the page

@@ -43,6 +43,7 @@
 #include "core/files.h"
 #include "core/sqlite_db.h"
 #include "strategies/file_copy.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
 
@@ -149,7 +150,7 @@ void run_reflink_copy(BackupJob& job) {
   if (lock == "none") {
     clone();
   } else {
-    Db db(job.src, SQLITE_OPEN_READWRITE);
+    SourceDb db(job);
     EagerBusy busy(db.get(), kLockWaitMs, job);
     const int64_t asked = now_ns();
     busy_errors = retry_busy([&] { db.exec(lock == "immediate" ? "BEGIN IMMEDIATE" : "BEGIN EXCLUSIVE"); }, [] {});

@@ -8,6 +8,7 @@
 
 #include "core/files.h"
 #include "core/sqlite_db.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
 
@@ -15,7 +16,7 @@ namespace bb {
 namespace {
 
 void run_vacuum_into(BackupJob& job) {
-  Db src(job.src, SQLITE_OPEN_READWRITE);
+  SourceDb src(job);
   EagerBusy busy(src.get(), kLockWaitMs, job);
   // The INTO argument as an SQL string literal (quotes doubled).
   char* lit = sqlite3_mprintf("%Q", job.tmp().c_str());

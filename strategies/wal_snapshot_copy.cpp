@@ -19,6 +19,7 @@
 #include "core/files.h"
 #include "core/sqlite_db.h"
 #include "strategies/file_copy.h"
+#include "strategies/source_db.h"
 #include "strategies/strategy.h"
 #include "strategies/strategy_util.h"
 
@@ -26,7 +27,7 @@ namespace bb {
 namespace {
 
 void run_wal_snapshot_copy(BackupJob& job) {
-  Db db(job.src, SQLITE_OPEN_READWRITE);
+  SourceDb db(job);
   EagerBusy busy(db.get(), 5000, job);
   if (journal_mode(db) != "wal")
     throw BackupFailure(FailureKind::kBadInput, "wal-snapshot-copy: the source is not in WAL mode");

@@ -7,15 +7,21 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/fs.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "core/files.h"
+#include "core/owner_tag.h"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +29,38 @@ namespace bb {
 namespace {
 
 constexpr int64_t kCopyChunk = 1 << 20;
+constexpr std::string_view kCopyPrefix = "bb-validate-";
+constexpr std::string_view kCopyName = "snapshot.db";
+
+// The live private copy's folder and files, for the signal handler: fixed
+// buffers, so the handler touches no allocator (unlink and rmdir are
+// async-signal-safe). A process has one private copy at a time.
+constexpr size_t kPathMax = 4096;
+struct CopyPaths {
+  volatile sig_atomic_t used = 0;
+  char dir[kPathMax];
+  std::array<char[kPathMax], 1 + kSidecars.size()> files;
+};
+CopyPaths g_copy;
+
+void track_copy(const std::string& dir, const std::string& db) {
+  if (db.size() + 16 >= kPathMax) return;
+  std::memcpy(g_copy.dir, dir.c_str(), dir.size() + 1);
+  std::memcpy(g_copy.files[0], db.c_str(), db.size() + 1);
+  for (size_t i = 0; i < kSidecars.size(); ++i) {
+    const std::string f = with_suffix(db, kSidecars[i]);
+    std::memcpy(g_copy.files[i + 1], f.c_str(), f.size() + 1);
+  }
+  g_copy.used = 1;
+}
+
+void on_signal(int sig) {
+  if (g_copy.used) {
+    for (auto& f : g_copy.files) unlink(f);
+    rmdir(g_copy.dir);
+  }
+  _exit(128 + sig);
+}
 constexpr uint64_t kFreeSpaceMargin = 16 << 20;  // room left for SQLite's temporary files
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
@@ -114,13 +152,24 @@ std::vector<std::string> SidecarPlan::notes() const {
 }
 
 PrivateCopy::PrivateCopy(const std::string& snapshot, const SidecarPlan& plan, const std::string& scratch_dir) {
-  std::string tmpl = scratch_dir + "/bb-validate-XXXXXX";
-  if (!mkdtemp(tmpl.data()))
+  remove_stale_private_copies(scratch_dir);
+  std::string tmpl = fmt::format("{}/{}{}-XXXXXX", scratch_dir, kCopyPrefix, owner_tag());
+  // No signal between making the folder and telling the handler about it.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  const bool made = mkdtemp(tmpl.data()) != nullptr;
+  const int err = errno;
+  if (made) track_copy(tmpl, fmt::format("{}/{}", tmpl, kCopyName));
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (!made)
     throw SnapshotAccessError(fmt::format("cannot make a private folder for recovery in {}: {} (set TMPDIR to a "
                                           "writable folder)",
-                                          scratch_dir, errno_text(errno)));
+                                          scratch_dir, errno_text(err)));
   dir_ = tmpl;
-  db_ = dir_ + "/snapshot.db";
+  db_ = fmt::format("{}/{}", dir_, kCopyName);
   try {
     copy(snapshot, db_);
     if (plan.apply_wal()) copy(with_suffix(snapshot, "-wal"), with_suffix(db_, "-wal"));
@@ -128,6 +177,7 @@ PrivateCopy::PrivateCopy(const std::string& snapshot, const SidecarPlan& plan, c
   } catch (...) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
+    g_copy.used = 0;  // after: a signal during the removal finishes it
     throw;
   }
 }
@@ -135,6 +185,32 @@ PrivateCopy::PrivateCopy(const std::string& snapshot, const SidecarPlan& plan, c
 PrivateCopy::~PrivateCopy() {
   std::error_code ec;
   fs::remove_all(dir_, ec);
+  g_copy.used = 0;  // after: a signal during the removal finishes it
+}
+
+void install_private_copy_cleanup() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int remove_stale_private_copies(const std::string& scratch_dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(scratch_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with(kCopyPrefix)) continue;
+    auto tag = owner_tag_of(std::string_view(name).substr(kCopyPrefix.size()));
+    if (!tag || owner_alive(*tag)) continue;  // no owner to judge by (an older name), or it is running
+    struct stat sb;
+    // Another user's folder is theirs to clean (and mode 0700 keeps us out anyway).
+    if (lstat(e.path().c_str(), &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid()) continue;
+    std::error_code rec;
+    if (fs::remove_all(e.path(), rec) > 0 && !rec) ++removed;
+  }
+  return removed;
 }
 
 void PrivateCopy::copy(const std::string& from, const std::string& to) {

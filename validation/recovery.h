@@ -34,9 +34,13 @@ struct SidecarPlan {
 SidecarPlan plan_sidecars(const std::string& path, const DbHeader& db);
 
 // A private folder (mode 0700, under `scratch_dir`) holding a copy of the
-// snapshot and of the sidecars recovery needs; removed on destruction. Copies
-// are reflinks where the filesystem allows, else in-kernel copies. Throws
-// SnapshotAccessError when the folder cannot be made or there is no room.
+// snapshot and of the sidecars recovery needs; removed on destruction, and on
+// SIGINT/SIGTERM once install_private_copy_cleanup() has run. Its name,
+// "bb-validate-<pid>-<start>-XXXXXX", carries its owner (core/owner_tag.h): a
+// folder whose owner was SIGKILLed is removed by the next PrivateCopy in the same
+// scratch folder. Copies are reflinks where the filesystem allows, else in-kernel
+// copies. Throws SnapshotAccessError when the folder cannot be made or there is
+// no room.
 class PrivateCopy {
  public:
   PrivateCopy(const std::string& snapshot, const SidecarPlan& plan, const std::string& scratch_dir);
@@ -53,5 +57,14 @@ class PrivateCopy {
   int64_t bytes_ = 0;
   bool reflinked_ = true;
 };
+
+// SIGINT/SIGTERM remove the live private copy (if any), then the process exits
+// with 128 + the signal. For a process whose only cleanup is this (`validate`):
+// `run` has its own handlers and removes the copy by unwinding.
+void install_private_copy_cleanup();
+
+// Removes private copies in `scratch_dir` whose owner process is gone (this
+// user's only); returns how many folders were removed.
+int remove_stale_private_copies(const std::string& scratch_dir);
 
 }  // namespace bb

@@ -131,10 +131,18 @@ class Ledger : public Workload {
     std::vector<std::string> problems;
     int64_t accounts = 0, initial = 0;
     {
-      Stmt meta(db, "SELECT accounts, initial_balance FROM ledger_meta");
+      Stmt meta(db, "SELECT rowid, accounts, typeof(accounts), quote(accounts), initial_balance, "
+                    "typeof(initial_balance), quote(initial_balance) FROM ledger_meta");
       if (!meta.step()) throw InvariantBroken("ledger_meta is empty");
-      accounts = meta.col_int(0);
-      initial = meta.col_int(1);
+      // Every check is judged against these two numbers: a NULL or text read as 0
+      // would give "expected 0 over 0" with no hint of the real problem.
+      for (int col : {1, 4})
+        if (meta.col_text(col + 1) != "integer")
+          throw InvariantBroken(fmt::format("ledger_meta row {}: {} is {} ({}), not an integer", meta.col_int(0),
+                                            col == 1 ? "accounts" : "initial_balance", meta.col_text(col + 2),
+                                            meta.col_text(col + 1)));
+      accounts = meta.col_int(1);
+      initial = meta.col_int(4);
     }
     // Money is conserved.
     Stmt sum(db, "SELECT count(*), coalesce(sum(balance), 0) FROM accounts");
@@ -166,13 +174,21 @@ class Ledger : public Workload {
     Stmt replay(db, fmt::format(R"(
       WITH d(id, delta) AS (SELECT dst, amount FROM transfers UNION ALL SELECT src, -amount FROM transfers),
            net AS (SELECT id, sum(delta) AS v FROM d GROUP BY id)
-      SELECT a.id, a.balance, {0} + coalesce(net.v, 0) FROM accounts a LEFT JOIN net ON net.id = a.id
-      WHERE a.balance != {0} + coalesce(net.v, 0) LIMIT 3)",
+      SELECT a.id, a.balance, {0} + coalesce(net.v, 0), typeof(a.balance), quote(a.balance)
+      FROM accounts a LEFT JOIN net ON net.id = a.id
+      WHERE a.balance != {0} + coalesce(net.v, 0) OR typeof(a.balance) != 'integer' LIMIT 3)",
                                 initial));
     std::vector<std::string> bad;
-    while (replay.step())
-      bad.push_back(fmt::format("account {} has {} but replay gives {}", replay.col_int(0), replay.col_int(1),
-                                replay.col_int(2)));
+    while (replay.step()) {
+      // A text balance reads as its leading digits: "has 1000 but replay gives
+      // 1000" would hide that its type is the problem.
+      if (replay.col_text(3) != "integer")
+        bad.push_back(fmt::format("account {} has a {} balance {}, not an integer (replay gives {})",
+                                  replay.col_int(0), replay.col_text(3), replay.col_text(4), replay.col_int(2)));
+      else
+        bad.push_back(fmt::format("account {} has {} but replay gives {}", replay.col_int(0), replay.col_int(1),
+                                  replay.col_int(2)));
+    }
     bool replay_ok = bad.empty();
     if (!replay_ok) problems.push_back("replay mismatch: " + fmt::format("{}", fmt::join(bad, "; ")));
     r.checks = {{"balance_sum", sum_ok}, {"seq_gapless", gapless}, {"replay", replay_ok}};

@@ -84,5 +84,41 @@ TEST(Ledger, MissingMiddleTransferIsAGap) {
   EXPECT_NE(r.detail.find("first missing seq 7"), std::string::npos) << r.detail;
 }
 
+// A crafted ledger_meta (its NOT NULL dropped): the detail names the row and the
+// column, instead of "expected 0 over 0" from a NULL read as 0 (issue 24).
+TEST(Ledger, ANullOrTextLedgerMetaIsNamedByRow) {
+  for (std::string value : {"NULL", "'many'"}) {
+    SCOPED_TRACE(value);
+    LedgerDb l(5);
+    l.db.exec("DROP TABLE ledger_meta; CREATE TABLE ledger_meta(accounts INTEGER, initial_balance INTEGER);"
+              "INSERT INTO ledger_meta VALUES (" + value + ", 1000)");
+    // Nothing can be judged against such a row: every check fails (the validator
+    // turns InvariantBroken into all checks false, with this detail).
+    std::string detail;
+    try {
+      auto r = l.check();
+      detail = r.detail;
+      EXPECT_FALSE(r.ok());
+    } catch (const InvariantBroken& e) {
+      detail = e.what();
+    }
+    EXPECT_NE(detail.find("ledger_meta row 1: accounts is " + value), std::string::npos) << detail;
+    EXPECT_NE(detail.find("not an integer"), std::string::npos) << detail;
+    EXPECT_EQ(detail.find("expected 0 over 0"), std::string::npos) << detail;
+  }
+}
+
+// A balance stored as text is a type problem, not "has 1000 but replay gives 1000".
+TEST(Ledger, ATextBalanceIsNamedAsATypeProblem) {
+  LedgerDb l(5);
+  l.db.exec("UPDATE accounts SET balance = CAST(balance AS TEXT) || ' units' WHERE id = 2");
+  ASSERT_EQ(l.db.query_text("SELECT typeof(balance) FROM accounts WHERE id = 2"), "text");
+  auto r = l.check();
+  EXPECT_FALSE(l.check_ok(r, "replay"));
+  EXPECT_NE(r.detail.find("account 2 has a text balance '"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("not an integer"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.detail.find("but replay gives"), std::string::npos) << r.detail;
+}
+
 }  // namespace
 }  // namespace bb
