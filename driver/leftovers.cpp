@@ -56,10 +56,10 @@ std::set<std::string> recorded_trials(const fs::path& dir, bool& complete) {
 }
 
 // What a trial that was cut short leaves: the database and snapshots with
-// their sidecars, worker samples, and temporaries.
+// their sidecars, worker samples, temporaries, validation's private copy.
 bool trial_debris(const std::string& name) {
   return name.rfind("db.sqlite", 0) == 0 || name.rfind("snapshot", 0) == 0 || name.rfind("worker", 0) == 0 ||
-         partial_pid(name) != 0;
+         name.rfind("bb-validate-", 0) == 0 || partial_pid(name) != 0;
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ std::vector<std::string> clean_dead_runs(const std::string& out) {
         const bool debris = cut_short ? trial_debris(name) : process_gone(partial_pid(name));
         if (!debris) continue;
         const int64_t size = file_size_or_zero(f.path().string());
-        if (fs::remove(f.path(), ec)) freed += size, ++files;
+        if (fs::remove_all(f.path(), ec) > 0) freed += size, ++files;  // a folder: validation's private copy
       }
     }
     if (files)

@@ -21,6 +21,7 @@
 #include <system_error>
 
 #include "core/files.h"
+#include "core/interrupt.h"
 #include "core/owner_tag.h"
 
 namespace fs = std::filesystem;
@@ -188,13 +189,7 @@ PrivateCopy::~PrivateCopy() {
   g_copy.used = 0;  // after: a signal during the removal finishes it
 }
 
-void install_private_copy_cleanup() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
+void install_private_copy_cleanup() { on_sigint_sigterm(on_signal); }
 
 int remove_stale_private_copies(const std::string& scratch_dir) {
   int removed = 0;
