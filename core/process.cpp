@@ -82,6 +82,19 @@ ExitStatus wait_for(pid_t pid) {
   return decode(st);
 }
 
+namespace {
+// The child of the running run_capture (one at a time per process; 0: none).
+volatile sig_atomic_t g_capture_child = 0;
+}  // namespace
+
+void kill_capture_child() noexcept {
+  const pid_t c = pid_t(g_capture_child);
+  if (c <= 0) return;
+  kill(c, SIGKILL);
+  while (waitpid(c, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 Captured run_capture(const std::string& exe, const std::vector<std::string>& args, size_t max_bytes) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
@@ -94,6 +107,10 @@ Captured run_capture(const std::string& exe, const std::vector<std::string>& arg
     throw;
   }
   close(fds[1]);
+  g_capture_child = pid;
+  struct Forget {
+    ~Forget() { g_capture_child = 0; }
+  } forget;
   Captured c;
   char buf[4096];
   while (true) {

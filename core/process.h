@@ -44,6 +44,11 @@ struct Captured {
 };
 Captured run_capture(const std::string& exe, const std::vector<std::string>& args, size_t max_bytes = 64 << 10);
 
+// Kills (SIGKILL) and reaps the child run_capture is running, if any. Async-
+// signal-safe: a handler that removes files and exits calls it first, so the
+// child cannot go on writing (or hold open) what the handler removes.
+void kill_capture_child() noexcept;
+
 // Non-blocking: the status if the child has finished.
 std::optional<ExitStatus> try_wait(pid_t pid);
 ExitStatus wait_for(pid_t pid);

@@ -49,6 +49,7 @@ void untrack(const std::string& path) {
 }
 
 void on_signal(int sig) {
+  kill_capture_child();  // the sqlite3 shell of cli-backup: it stops writing before its files go
   for (auto& s : g_slots)
     if (s.used) unlink(s.path);
   _exit(128 + sig);
