@@ -6,6 +6,7 @@
 #include <boost/interprocess/sync/scoped_lock.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -67,6 +68,24 @@ Load::~Load() {
       if (p > 0) kill_and_wait(p);  // -1: already reaped
   }
   for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i));
+}
+
+// A file workload's per-kind counts (workloads/file_workload.cpp), summed over
+// the workers that wrote them.
+void Load::add_kind_stats(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  in.close();
+  fs::remove(path);
+  if (!j.is_object()) return;
+  for (auto& [name, k] : j.items()) {
+    auto& into = kinds[name];
+    if (into.is_null()) into = {{"role", k["role"]}, {"commits", 0}, {"constraint_errors", 0}, {"last_error", nullptr}};
+    into["commits"] = into["commits"].get<int64_t>() + k.value("commits", int64_t(0));
+    into["constraint_errors"] = into["constraint_errors"].get<int64_t>() + k.value("constraint_errors", int64_t(0));
+    if (!k["last_error"].is_null()) into["last_error"] = k["last_error"];
+  }
 }
 
 std::string Load::samples_path(int i) const { return fmt::format("{}/worker{}.bin", spec_.samples_dir, i); }
@@ -196,6 +215,7 @@ void Load::stop() {
   reader_samples.reserve(reader_samples.size() + reader_total);
   for (int i = 0; i < int(workers_.size()); ++i) {
     append_samples(samples_path(i), i < spec_.writers ? writer_samples : reader_samples);
+    add_kind_stats(samples_path(i) + ".kinds.json");
     behind += st.workers[i].behind.load();
     max_lag_ns = std::max(max_lag_ns, st.workers[i].max_lag_ns.load());
     fs::remove(samples_path(i));

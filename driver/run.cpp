@@ -32,6 +32,7 @@
 #include "driver/templates.h"
 #include "driver/summary.h"
 #include "driver/trial.h"
+#include "driver/user_database.h"
 
 namespace fs = std::filesystem;
 
@@ -150,7 +151,11 @@ std::map<std::string, double> rates_from(const std::string& dir, const std::vect
 
 }  // namespace
 
-int run_scenario(const Scenario& s, const RunOptions& opt) {
+int run_scenario(const Scenario& given, const RunOptions& opt) {
+  // The user's database and workload file are checked before anything else,
+  // and before the run folder exists: bad input leaves nothing behind.
+  Scenario s = given;
+  const nlohmann::json user_data = prepare_user_data(s);
   if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);
@@ -182,6 +187,8 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"command_line", opt.command_line},
                          {"host", host_context(out)},
                          {"scenario", to_json(s)},
+                         {"database", user_data["database"]},
+                         {"workload_file", user_data["workload_file"]},
                          {"strategies", strategies_json()},
                          {"sqlite_builds", builds},
                          {"shard", {{"k", opt.shard_k}, {"n", opt.shard_n}}},
@@ -198,6 +205,14 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     if (log) fmt::print(log, "{}", text), std::fflush(log);
   };
   say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", s.name, cells.size(), out));
+  if (auto& d = user_data["database"]; !d.is_null())
+    say(stderr, fmt::format("database {}: {} bytes, page size {}, {} pages, {} tables, {} indices ({} mode; never "
+                            "written: every trial runs on a copy)\n",
+                            d["file"].get<std::string>(), d["bytes"].get<int64_t>(), d["page_size"].get<int64_t>(),
+                            d["pages"].get<int64_t>(), d["tables"].get<int64_t>(), d["indices"].get<int64_t>(),
+                            d["journal_mode"].get<std::string>()));
+  if (auto& w = user_data["workload_file"]; !w.is_null())
+    say(stderr, fmt::format("workload file {} (hash {})\n", w["name"].get<std::string>(), w["hash"].get<std::string>()));
   int exit_code = 0;
   bool interrupted = false, harness_failed = false, full = false;
   std::vector<std::string> unsteady;
