@@ -118,7 +118,8 @@ void data_warnings(const json& base, const json& cur, std::vector<std::string>& 
   };
   auto text = [](const json& d) {
     return d.is_null() ? std::string("a database of the workload's own")
-                       : fmt::format("{} ({} bytes)", d["file"].get<std::string>(), d["bytes"].dump());
+                       : fmt::format("{} ({} bytes, identity {})", d["file"].get<std::string>(), d["bytes"].dump(),
+                                     d["identity"].get<std::string>());
   };
   if (db(base) != db(cur))
     w.push_back(fmt::format("the runs are on different databases: {} vs {}", text(db(base)), text(db(cur))));

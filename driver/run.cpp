@@ -284,6 +284,14 @@ int run_scenario(const Scenario& given, const RunOptions& opt) {
     say(stderr, fmt::format("{} ({}): backup {} {:.2f}s, verdict {}{}\n", head, clock(i + 1),
                             t["backup"]["status"].get<std::string>(), t["backup"]["duration_s"].get<double>(), verdicts,
                             unsteady_note));
+    // The application's own rules refused some transactions: named per kind.
+    if (t.contains("workload_kinds") && t["workload_kinds"].is_object())
+      for (auto& [kind, k] : t["workload_kinds"].items())
+        if (k.value("constraint_errors", int64_t(0)) > 0)
+          say(stderr, fmt::format("  writer kind '{}': {} transaction(s) rolled back by a constraint error ({} "
+                                  "committed); last: {}\n",
+                                  kind, k["constraint_errors"].get<int64_t>(), k.value("commits", int64_t(0)),
+                                  k["last_error"].is_string() ? k["last_error"].get<std::string>() : "?"));
     if (trial_is_finding(t) && exit_code == 0) exit_code = 1;
     results["trials"].push_back(std::move(t));
     // What is done so far, in case the run dies: complete trials, no summary yet.

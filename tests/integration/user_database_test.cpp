@@ -113,6 +113,28 @@ TEST_F(UserDatabase, AWalModeFileWithItsWalIsNeverWritten) {
   EXPECT_EQ(j["trials"][0]["verdict"]["status"], "OK");
 }
 
+// A transaction the application's own schema refuses is counted and named per
+// kind, not a harness failure.
+TEST_F(UserDatabase, ConstraintErrorsAreCountedPerKind) {
+  const std::string w = workload(
+      "[params.g]\nint = [1, 25]\n"
+      "[[writer]]\nname = \"rename\"\nsql = \"UPDATE Genre SET Name = Name WHERE GenreId = :g\"\n"
+      "[[writer]]\nname = \"duplicate\"\nsql = \"INSERT INTO Genre(GenreId, Name) VALUES (:g, 'again')\"\n");
+  auto r = test::run_bb(short_run(db_, w, d_ / "out"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(d_ / "out/results.json"));
+  auto& t = j["trials"][0];
+  EXPECT_TRUE(t["harness_error"].is_null());
+  EXPECT_EQ(t["verdict"]["status"], "OK") << t["verdict"]["detail"];
+  // (Its load may be unsteady: a rolled-back transaction is not a commit.)
+  EXPECT_GT(t["workload_kinds"]["duplicate"]["constraint_errors"].get<int64_t>(), 0);
+  EXPECT_EQ(t["workload_kinds"]["duplicate"]["commits"], 0);
+  EXPECT_GT(t["workload_kinds"]["rename"]["commits"].get<int64_t>(), 0);
+  EXPECT_NE(t["workload_kinds"]["duplicate"]["last_error"].get<std::string>().find("UNIQUE constraint failed"),
+            std::string::npos);
+  EXPECT_NE(r.err.find("writer kind 'duplicate':"), std::string::npos) << r.err;
+}
+
 TEST_F(UserDatabase, SqlThatDoesNotPrepare) {
   expect_bad_workload("[[writer]]\nname = \"w\"\nsql = \"INSERT INTO Nope VALUES (1)\"\n",
                       ":3: writer 'w' statement 1: does not prepare: no such table: Nope");
