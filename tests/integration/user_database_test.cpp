@@ -43,7 +43,13 @@ std::map<std::string, std::string> hashes(const std::string& db) {
 
 class UserDatabase : public ::testing::Test {
  protected:
-  void SetUp() override { fs::copy_file(test::test_data("chinook.sqlite"), db_); }
+  // Each test's copy of Chinook is new data (a new template): its own cache
+  // folder, removed with the test's, keeps them out of the user's cache.
+  void SetUp() override {
+    fs::copy_file(test::test_data("chinook.sqlite"), db_);
+    setenv("BB_CACHE_DIR", (d_ / "cache").c_str(), 1);  // the binary's children inherit it
+  }
+  void TearDown() override { unsetenv("BB_CACHE_DIR"); }
   std::string workload(const std::string& text) {
     std::ofstream(d_ / "w.toml") << text;
     return d_ / "w.toml";
