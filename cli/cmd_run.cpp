@@ -16,7 +16,7 @@ namespace {
 
 struct RunFlags {
   std::string preset, scenario, modes, strategies, db_mb, writers, readers, rate, repeat, seed, shard, out,
-      rates_from;
+      rates_from, database, workload_file;
   std::vector<std::string> sets;
   bool keep = false, check = false;
 };
@@ -42,6 +42,8 @@ int run(const RunFlags& f) {
       {"rate", f.rate},   {"repeat", f.repeat}, {"seed", f.seed}};
   for (auto& [k, v] : overrides)
     if (!v.empty()) set_option(s, k, split(v, ','));
+  if (!f.database.empty()) set_option(s, "database", {f.database});
+  if (!f.workload_file.empty()) set_option(s, "workload_file", {f.workload_file});
   if (!f.strategies.empty()) set_strategies(s, f.strategies);
   for (auto& kv : f.sets) {
     auto eq = kv.find('=');
@@ -65,6 +67,9 @@ int run(const RunFlags& f) {
       throw UsageError(fmt::format("--shard '{}': expected K/N, e.g. 0/3", f.shard));
     }
   }
+  // The user's database brings its own size.
+  if (!s.database.empty() && !f.db_mb.empty())
+    throw UsageError("--db-mb and --database: a database brings its own size; give one of them");
   if (f.check) {
     // What `run` checks before any work, and nothing else (docs/faults.md, fuzzing).
     if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
@@ -142,6 +147,12 @@ void add_run_command(CLI::App& app, Action& action) {
     }
     for (auto& [opt, key] : typed) opt->default_str(flag_help(key, &*preset).default_text);
   });
+  cmd->add_option("--database", f->database,
+                  "run every trial on a copy of your own SQLite database (never written); needs --workload-file")
+      ->type_name("FILE");
+  cmd->add_option("--workload-file", f->workload_file,
+                  "your transactions, parameters and invariants (TOML; docs/your-database.md)")
+      ->type_name("FILE");
   cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (0 <= K < N); merge the shards with "
                                        "report or compare")
       ->type_name("K/N")

@@ -12,6 +12,7 @@
 #include "validation/recovery.h"
 #include "validation/validator.h"
 #include "workloads/workload.h"
+#include "workloads/workload_file.h"
 
 namespace fs = std::filesystem;
 
@@ -19,7 +20,7 @@ namespace bb {
 namespace {
 
 struct ValidateFlags {
-  std::string workload = "auto", snapshot;
+  std::string workload = "auto", snapshot, workload_file;
   std::optional<std::string> min, max;  // parsed by commits(): CLI11's own checks print 1.8e308 as a bound
   bool quick = false;
 };
@@ -58,7 +59,11 @@ int run(const ValidateFlags& f) {
   if (!fs::exists(st)) throw UsageError(fmt::format("snapshot {} does not exist", f.snapshot));
   if (fs::is_directory(st)) throw UsageError(fmt::format("snapshot {} is a directory, not a database file", f.snapshot));
   if (!fs::is_regular_file(st)) throw UsageError(fmt::format("snapshot {} is not a regular file", f.snapshot));
-  if (f.workload != "auto" && f.workload != "none" && !find_workload(f.workload))
+  std::string workload = f.workload;
+  if (!f.workload_file.empty()) {
+    load_workload_file(f.workload_file);  // its shape first: errors name the file's line
+    workload = kFileWorkloadPrefix + fs::absolute(f.workload_file).string();
+  } else if (f.workload != "auto" && f.workload != "none" && !find_workload(f.workload))
     throw UsageError(fmt::format("unknown workload '{}' (auto, none, or see: backup-bench list workloads)",
                                  f.workload));
   if (min && max && *min > *max)
@@ -68,11 +73,11 @@ int run(const ValidateFlags& f) {
   install_private_copy_cleanup();
   Verdict v;
   try {
-    v = validate_snapshot(f.snapshot, f.workload, {min, max}, {f.quick, {}});
+    v = validate_snapshot(f.snapshot, workload, {min, max}, {f.quick, {}});
   } catch (const SnapshotAccessError& e) {
     throw UsageError(e.what());
   }
-  if (f.workload == "auto") {
+  if (workload == "auto") {
     if (v.workload_source == "detected")
       fmt::print(stderr, "backup-bench validate: workload {}, recognised from the snapshot's schema\n", v.workload);
     else
@@ -96,6 +101,9 @@ void add_validate_command(CLI::App& app, Action& action) {
                   "whose invariants to check: auto (recognised from the schema, else integrity only), none "
                   "(integrity only), or a workload name")
       ->capture_default_str();
+  cmd->add_option("--workload-file", f->workload_file,
+                  "check the invariants of a workload file (and its harness table, when present)")
+      ->type_name("FILE");
   cmd->add_option("--committed-min", f->min, "commits that returned before the backup started")->type_name("K");
   cmd->add_option("--committed-max", f->max, "transactions begun before the backup ended")->type_name("K");
   cmd->add_flag("--quick", f->quick, "PRAGMA quick_check instead of integrity_check (large files)");

@@ -66,7 +66,9 @@ void scenario_warnings(const json& base, const json& cur, std::vector<std::strin
   auto sa = base.contains("scenario") && base["scenario"].is_object() ? base["scenario"] : json::object();
   auto sb = cur.contains("scenario") && cur["scenario"].is_object() ? cur["scenario"] : json::object();
   // The seed differs between two honest runs of one scenario; names are names.
-  static const std::set<std::string> ignore{"name", "description", "seed"};
+  // The user's database and workload file are compared by content
+  // (data_warnings), not by path.
+  static const std::set<std::string> ignore{"name", "description", "seed", "database", "workload_file"};
   std::set<std::string> keys;
   for (auto& [k, v] : sa.items()) keys.insert(k);
   for (auto& [k, v] : sb.items()) keys.insert(k);
@@ -74,6 +76,9 @@ void scenario_warnings(const json& base, const json& cur, std::vector<std::strin
     if (ignore.count(k)) continue;
     json a = sa.contains(k) ? sa[k] : json(), b = sb.contains(k) ? sb[k] : json();
     if (a == b) continue;
+    if (k == "workload" && a.is_string() && b.is_string() && a.get<std::string>().rfind("file:", 0) == 0 &&
+        b.get<std::string>().rfind("file:", 0) == 0)
+      continue;
     if (k == "strategies" && a.is_array() && b.is_array()) {
       std::vector<std::string> la, lb, only_a, only_b, params;
       for (auto& s : a) la.push_back(s.value("label", "?"));
@@ -100,6 +105,31 @@ void scenario_warnings(const json& base, const json& cur, std::vector<std::strin
     w.push_back(fmt::format("the {} differ: {} vs {}", it != names.end() ? it->second : "scenario's " + k, a.dump(),
                             b.dump()));
   }
+}
+
+void data_warnings(const json& base, const json& cur, std::vector<std::string>& w) {
+  auto field = [](const json& r, const char* k) { return r.contains(k) ? r[k] : json(); };
+  // The user's database by what it is (name, size, identity), not where it was.
+  auto db = [&](const json& r) {
+    json d = field(r, "database");
+    return d.is_object() ? json{{"file", d.value("file", "")}, {"bytes", d.value("bytes", 0)},
+                                {"identity", d.value("identity", "")}}
+                         : json();
+  };
+  auto text = [](const json& d) {
+    return d.is_null() ? std::string("a database of the workload's own")
+                       : fmt::format("{} ({} bytes, identity {})", d["file"].get<std::string>(), d["bytes"].dump(),
+                                     d["identity"].get<std::string>());
+  };
+  if (db(base) != db(cur))
+    w.push_back(fmt::format("the runs are on different databases: {} vs {}", text(db(base)), text(db(cur))));
+  auto wf = [&](const json& r) {
+    json f = field(r, "workload_file");
+    return f.is_object() ? fmt::format("{} (hash {})", f.value("name", "?"), f.value("hash", "?")) : std::string();
+  };
+  if (wf(base) != wf(cur))
+    w.push_back(fmt::format("the runs use different workload files: {} vs {}", wf(base).empty() ? "none" : wf(base),
+                            wf(cur).empty() ? "none" : wf(cur)));
 }
 
 void host_warnings(const json& base, const json& cur, std::vector<std::string>& w) {

@@ -23,6 +23,8 @@ std::vector<std::string> extra_axes(const nlohmann::json& base, const nlohmann::
 // The scenarios (seed, name and description aside), the machines, and each
 // run's state (interrupted, harness errors).
 void scenario_warnings(const nlohmann::json& base, const nlohmann::json& cur, std::vector<std::string>& warnings);
+// The user's database or workload file differ (run --database / --workload-file).
+void data_warnings(const nlohmann::json& base, const nlohmann::json& cur, std::vector<std::string>& warnings);
 void host_warnings(const nlohmann::json& base, const nlohmann::json& cur, std::vector<std::string>& warnings);
 void run_warnings(const char* side, const nlohmann::json& run, int harness_trials, std::vector<std::string>& warnings);
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <utility>
 
@@ -77,6 +78,24 @@ void Load::kill_all() noexcept {
     if (p > 0) kill_and_wait(std::exchange(p, -1));  // -1: already reaped; left running by an interrupted or timed-out stop()
   std::error_code ec;
   for (int i = 0; i < int(workers_.size()); ++i) fs::remove(samples_path(i), ec);
+}
+
+// A file workload's per-kind counts (workloads/file_workload.cpp), summed over
+// the workers that wrote them.
+void Load::add_kind_stats(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  in.close();
+  fs::remove(path);
+  if (!j.is_object()) return;
+  for (auto& [name, k] : j.items()) {
+    auto& into = kinds[name];
+    if (into.is_null()) into = {{"role", k["role"]}, {"commits", 0}, {"constraint_errors", 0}, {"last_error", nullptr}};
+    into["commits"] = into["commits"].get<int64_t>() + k.value("commits", int64_t(0));
+    into["constraint_errors"] = into["constraint_errors"].get<int64_t>() + k.value("constraint_errors", int64_t(0));
+    if (!k["last_error"].is_null()) into["last_error"] = k["last_error"];
+  }
 }
 
 std::string Load::samples_path(int i) const { return fmt::format("{}/worker{}.bin", spec_.samples_dir, i); }
@@ -219,6 +238,7 @@ void Load::stop() {
   reader_samples.reserve(reader_samples.size() + reader_total);
   for (int i = 0; i < int(workers_.size()); ++i) {
     append_samples(samples_path(i), i < spec_.writers ? writer_samples : reader_samples);
+    add_kind_stats(samples_path(i) + ".kinds.json");
     behind += st.workers[i].behind.load();
     max_lag_ns = std::max(max_lag_ns, st.workers[i].max_lag_ns.load());
     fs::remove(samples_path(i));

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,8 @@ class Load {
   // Expected deaths seen so far: worker index -> how it ended.
   const std::map<int, ExitStatus>& deaths() const { return deaths_; }
   std::vector<Sample> writer_samples, reader_samples;
+  // A file workload's transaction kinds: name -> {role, commits, constraint_errors, last_error}.
+  nlohmann::json kinds = nlohmann::json::object();
   int64_t behind = 0, max_lag_ns = 0;
   std::vector<SizeSample> sizes;  // decimated: at most kMaxSizes, evenly spread
   // Peak memory per kind of process, sampled while the load runs (every 10 ms
@@ -115,6 +118,7 @@ class Load {
   // Kills and reaps every process started, removes the sample files (idempotent).
   void kill_all() noexcept;
   void check_workers();
+  void add_kind_stats(const std::string& path);
   // Whether worker i ending as `ex` was expected (and records it).
   bool expected(int i, const ExitStatus& ex);
   void sample_sizes(int64_t now, WalWatch* wal);

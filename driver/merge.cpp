@@ -306,6 +306,10 @@ nlohmann::json merge_runs(const std::vector<std::string>& paths, const MergeOpti
       throw UsageError(fmt::format("{} and {} are not shards of one run (their scenarios differ in '{}')",
                                    first_name, name, field));
     }
+    // Shards of one run ran on the same data (run --database / --workload-file).
+    for (auto* key : {"database", "workload_file"})
+      if (merged.value(key, nlohmann::json()) != r.value(key, nlohmann::json()))
+        throw UsageError(fmt::format("{} and {} are not shards of one run (their '{}' differ)", first_name, name, key));
     if (n != n_shards)
       throw UsageError(fmt::format("{} is shard {}/{} but {} is of {} shards: not one run", name, k, n, first_name,
                                    n_shards));

@@ -34,6 +34,7 @@
 #include "driver/templates.h"
 #include "driver/summary.h"
 #include "driver/trial.h"
+#include "driver/user_database.h"
 
 namespace fs = std::filesystem;
 
@@ -185,9 +186,13 @@ class PhaseFile {
 
 }  // namespace
 
-int run_scenario(const Scenario& s, const RunOptions& opt) {
+int run_scenario(const Scenario& given, const RunOptions& opt) {
   // From here on SIGINT/SIGTERM unwind whatever the run is doing (exit 130).
   install_interrupt_handler();
+  // The user's database and workload file are checked before anything else,
+  // and before the run folder exists: bad input leaves nothing behind.
+  Scenario s = given;
+  const nlohmann::json user_data = prepare_user_data(s);
   if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);
@@ -218,6 +223,8 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
                          {"command_line", opt.command_line},
                          {"host", host_context(out)},
                          {"scenario", to_json(s)},
+                         {"database", user_data["database"]},
+                         {"workload_file", user_data["workload_file"]},
                          {"strategies", strategies_json()},
                          {"sqlite_builds", builds},
                          {"shard", {{"k", opt.shard_k}, {"n", opt.shard_n}}},
@@ -236,6 +243,14 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     if (log) fmt::print(log, "{}", text), std::fflush(log);
   };
   say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", s.name, cells.size(), out));
+  if (auto& d = user_data["database"]; !d.is_null())
+    say(stderr, fmt::format("database {}: {} bytes, page size {}, {} pages, {} tables, {} indices ({} mode; never "
+                            "written: every trial runs on a copy)\n",
+                            d["file"].get<std::string>(), d["bytes"].get<int64_t>(), d["page_size"].get<int64_t>(),
+                            d["pages"].get<int64_t>(), d["tables"].get<int64_t>(), d["indices"].get<int64_t>(),
+                            d["journal_mode"].get<std::string>()));
+  if (auto& w = user_data["workload_file"]; !w.is_null())
+    say(stderr, fmt::format("workload file {} (hash {})\n", w["name"].get<std::string>(), w["hash"].get<std::string>()));
   int exit_code = 0;
   bool interrupted = false, harness_failed = false, full = false;
   std::vector<std::string> unsteady;
@@ -317,6 +332,14 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     say(stderr, fmt::format("{} ({}): backup {} {:.2f}s, verdict {}{}\n", head, clock(i + 1),
                             t["backup"]["status"].get<std::string>(), t["backup"]["duration_s"].get<double>(), verdicts,
                             unsteady_note));
+    // The application's own rules refused some transactions: named per kind.
+    if (t.contains("workload_kinds") && t["workload_kinds"].is_object())
+      for (auto& [kind, k] : t["workload_kinds"].items())
+        if (k.value("constraint_errors", int64_t(0)) > 0)
+          say(stderr, fmt::format("  writer kind '{}': {} transaction(s) rolled back by a constraint error ({} "
+                                  "committed); last: {}\n",
+                                  kind, k["constraint_errors"].get<int64_t>(), k.value("commits", int64_t(0)),
+                                  k["last_error"].is_string() ? k["last_error"].get<std::string>() : "?"));
     if (trial_is_finding(t) && exit_code == 0) exit_code = 1;
     results["trials"].push_back(std::move(t));
     // What is done so far, in case the run dies: complete trials, no summary yet.

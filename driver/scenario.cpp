@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "core/shared_state.h"
 #include "workloads/workload.h"
+#include "workloads/workload_file.h"
 
 namespace fs = std::filesystem;
 
@@ -94,6 +95,26 @@ const std::vector<Option>& table() {
          s.workload = one("workload", v);
          if (!find_workload(s.workload))
            throw UsageError(fmt::format("unknown workload '{}' (see: backup-bench list workloads)", s.workload));
+       }},
+      {{"database",
+        "your own SQLite database: every trial runs on a copy of it (it is never written); its size replaces db_mb",
+        ""},
+       [](Scenario& s, const Values& v) {
+         const std::string p = one("database", v);
+         s.database = p.empty() ? p : fs::absolute(p).lexically_normal().string();
+       }},
+      {{"workload_file",
+        "a workload file (TOML: your transactions, parameters and invariants; docs/your-database.md)", ""},
+       [](Scenario& s, const Values& v) {
+         const std::string p = one("workload_file", v);
+         if (p.empty()) {
+           s.workload_file.clear();
+           if (is_file_workload(s.workload)) s.workload = "ledger";
+           return;
+         }
+         s.workload_file = fs::absolute(p).lexically_normal().string();
+         load_workload_file(s.workload_file);  // its shape, now: errors name the file's line
+         s.workload = kFileWorkloadPrefix + s.workload_file;
        }},
       {{"modes", "journal modes to run: wal, delete, truncate, persist", "wal,delete"},
        [](Scenario& s, const Values& v) {
@@ -466,6 +487,8 @@ nlohmann::json to_json(const Scenario& s) {
   return {{"name", s.name},
           {"description", s.description},
           {"workload", s.workload},
+          {"database", s.database.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.database)},
+          {"workload_file", s.workload_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.workload_file)},
           {"modes", s.modes},
           {"strategies", strat},
           {"db_mb", s.db_mb},

@@ -24,7 +24,12 @@ struct StrategyVariant {
 struct Scenario {
   std::string name = "custom";
   std::string description;
-  std::string workload = "ledger";
+  std::string workload = "ledger";  // a registered name, or "file:PATH" (a workload file)
+  // The user's own data and load (docs/your-database.md): every trial runs on a
+  // copy of `database` (absolute path; empty: populate the workload's own), under
+  // the transactions of `workload_file` (absolute path; empty: `workload`).
+  std::string database;
+  std::string workload_file;
   std::vector<std::string> modes{"wal", "delete"};
   std::vector<StrategyVariant> strategies{{"online", "online", {}}};
   std::vector<int64_t> db_mb{16};

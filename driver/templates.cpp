@@ -11,6 +11,7 @@
 #include "core/files.h"
 #include "driver/context.h"
 #include "driver/populate.h"
+#include "driver/user_database.h"
 
 namespace fs = std::filesystem;
 
@@ -21,6 +22,10 @@ namespace {
 constexpr int kTemplateFormat = 1;
 
 std::string template_name(const Scenario& s, const std::string& mode, int64_t db_mb) {
+  // The user's data: its identity is the key (its size and page size are its own).
+  if (const std::string key = user_data_key(s); !key.empty())
+    return fmt::format("v{}-{}-p{}-{}-s{}-sqlite{}.sqlite", kTemplateFormat, key,
+                       s.database.empty() ? s.page_size : 0, mode, s.seed, sqlite_version());
   return fmt::format("v{}-{}-{}MB-p{}-{}-s{}-sqlite{}.sqlite", kTemplateFormat, s.workload, db_mb, s.page_size, mode,
                      s.seed, sqlite_version());
 }

@@ -158,7 +158,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   const std::string dir = env.run_dir + "/" + rel;
   const SqliteBuildRef build = resolve_sqlite_build(c.sqlite);
   t.sqlite_info = build.info;
-  const std::vector<std::string> checks = find_workload(s.workload)->make()->checks();
+  const std::vector<std::string> checks = make_workload(s.workload)->checks();
   auto skip = [&](const std::string& why) {
     BackupRun& b = t.backups.emplace_back();
     b.backup.strategy = info->name;
@@ -316,6 +316,7 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   if (env.progress) env.progress("stopping the load");
   load.stop();
   compute_figures(t, load);
+  if (!load.kinds.empty()) t.workload_kinds = load.kinds;
   phase("stop");
 
   for (auto& b : t.backups) {

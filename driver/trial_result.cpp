@@ -135,6 +135,7 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"wal_at_backup_start_bytes", first["wal_at_backup_start_bytes"]},
        {"wal_growth_bytes", first["wal_growth_bytes"]},
        {"holders", t.holders},
+       {"workload_kinds", t.workload_kinds},
        {"memory", t.memory},
        {"phases_s", t.phases_s},
        {"verdict", first["verdict"]},
@@ -168,8 +169,12 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   b.backup.status = BackupStatus::kFailed;
   b.backup.failure = FailureKind::kInternal;
   b.backup.error = "harness error: " + why;
-  auto info = find_workload(s.workload);
-  b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, info ? info->make()->checks() : std::vector<std::string>{});
+  std::vector<std::string> checks;
+  try {
+    if (auto w = make_workload(s.workload)) checks = w->checks();
+  } catch (const std::exception&) {
+  }
+  b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, checks);
   t.load.steady = false;
   t.load.reason = "the trial failed in the harness";
   t.errors.push_back(why);

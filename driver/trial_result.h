@@ -81,6 +81,7 @@ struct TrialResult {
   int64_t total_commits = 0, last_seq = 0, behind_schedule = 0;
   double max_lag_ms = 0;
   nlohmann::json holders = nlohmann::json::array();
+  nlohmann::json workload_kinds = nullptr;  // a file workload's kinds: commits and constraint errors per kind
   nlohmann::json memory = nlohmann::json::object();
   nlohmann::json phases_s = nlohmann::json::object();  // seconds per phase: prepare, start_load, warmup, ...  // peak memory per kind of process (core/proc_memory.h)
   std::string series;  // the time series file, relative to the run folder

@@ -97,6 +97,15 @@ def context(results):
         f"Run {results.context('started_at')} to {results.context('finished_at')}; "
         f"{len(results.trials)} trials; command: {results.context('command_line')}",
     ]
+    # The user's own data (run --database / --workload-file): named, so two runs
+    # on different data are never read as one.
+    db, wf = results.raw.get("database"), results.raw.get("workload_file")
+    if db:
+        lines.insert(1, f"Database {db.get('file')}: {db.get('bytes', 0):,} bytes, page size {db.get('page_size')}, "
+                        f"{db.get('pages')} pages, {db.get('tables')} tables, {db.get('indices')} indices "
+                        f"(a copy per trial)")
+    if wf:
+        lines.insert(2 if db else 1, f"Workload file {wf.get('name')} (hash {wf.get('hash')})")
     return lines
 
 

@@ -315,11 +315,10 @@ Verdict validate_snapshot(const std::string& path, const std::string& workload, 
     c.name = "none";
     c.source = "given";
   } else {
-    const WorkloadInfo* info = find_workload(workload);
-    if (!info) throw std::invalid_argument(fmt::format("unknown workload '{}'", workload));
-    c.owned = info->make();
+    c.owned = make_workload(workload);
+    if (!c.owned) throw std::invalid_argument(fmt::format("unknown workload '{}'", workload));
     c.workload = c.owned.get();
-    c.name = info->name;
+    c.name = workload;
     c.source = "given";
   }
   return validate(path, std::move(c), bounds, opt);

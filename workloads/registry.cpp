@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "workloads/file_workload.h"
 #include "workloads/workload.h"
 
 namespace bb {
@@ -26,6 +27,12 @@ const WorkloadInfo* find_workload(const std::string& name) {
   for (auto& w : registry())
     if (w.name == name) return &w;
   return nullptr;
+}
+
+std::unique_ptr<Workload> make_workload(const std::string& name) {
+  if (is_file_workload(name)) return std::make_unique<FileWorkload>(load_workload_file(workload_file_path(name)));
+  const WorkloadInfo* info = find_workload(name);
+  return info ? info->make() : nullptr;
 }
 
 const WorkloadInfo* detect_workload(Db& db) {

@@ -112,6 +112,7 @@ void loop(SharedState& st, WorkerSlot& slot, const WorkerArgs& a, Op&& op, Sampl
     }
     slot.in_tx = 0;
     if (!done) break;
+    if (seq < 0) continue;  // rolled back by the workload (a constraint error): no commit to record
     log.record({seq, intended, start, end, int32_t(a.slot), attempts});
   }
 }
@@ -127,9 +128,8 @@ int worker_main(const WorkerArgs& a) {
   try {
     SampleWriter log(a.samples);
     try {
-      auto info = find_workload(a.workload);
-      if (!info) throw std::runtime_error("unknown workload " + a.workload);
-      auto workload = info->make();
+      auto workload = make_workload(a.workload);
+      if (!workload) throw std::runtime_error("unknown workload " + a.workload);
       Db db(a.db, SQLITE_OPEN_READWRITE);
       BusyWait busy{st, int64_t(a.busy_poll_ms) * 1'000'000, int64_t(a.busy_timeout_ms) * 1'000'000};
       sqlite3_busy_handler(db.get(), &BusyWait::handler, &busy);
@@ -139,6 +139,7 @@ int worker_main(const WorkerArgs& a) {
         auto tx = workload->writer(db, a.slot);
         if (!wait_at_gate(st)) return 0;
         loop(st, slot, a, [&](Rng& r) { return tx->run(r); }, log);
+        tx->write_stats(a.samples + ".kinds.json");
       } else {
         auto tx = workload->reader(db, a.slot, parse_reader_shape(a.reader_shape));
         if (!wait_at_gate(st)) return 0;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,12 @@ struct PopulateParams {
 class WriterTx {
  public:
   virtual ~WriterTx() = default;
+  // A negative return: the transaction was rolled back by the workload itself
+  // (a file workload's constraint error, counted per kind): not a commit.
   virtual int64_t run(Rng& rng) = 0;
+  // Per-kind counts, written as JSON to `path` when the worker ends (a file
+  // workload's kinds); nothing for the built-in workloads.
+  virtual void write_stats(const std::string& path) const { (void)path; }
 };
 
 // What a reader does: `lookup` reads a few rows by key and the newest records (a
@@ -72,6 +78,10 @@ class Workload {
     register_seeded_blob(db, p.seed);
     fill(db, p);
   }
+  // Readies a database that already holds the user's data (run --database):
+  // adds only the workload's own tables. Only a workload that runs on any
+  // schema (a workload file) can; the built-in ones throw.
+  virtual void adopt(Db& db) { (void)db; throw std::logic_error("this workload needs its own schema"); }
   virtual std::unique_ptr<WriterTx> writer(Db& db, int worker) = 0;
   virtual std::unique_ptr<ReaderTx> reader(Db& db, int worker, ReaderShape shape) = 0;
   // The names of the checks check() reports, in order: the validator reports
@@ -120,5 +130,8 @@ ReaderShape parse_reader_shape(const std::string& name);
 bool register_workload(WorkloadInfo info);
 const std::vector<WorkloadInfo>& workloads();
 const WorkloadInfo* find_workload(const std::string& name);
+// A workload by name: a registered one, or "file:PATH" (a workload file,
+// file_workload.h; its errors are UsageError). Null when no such name.
+std::unique_ptr<Workload> make_workload(const std::string& name);
 
 }  // namespace bb

@@ -245,6 +245,27 @@ TEST(Compare, AFurtherAxisInTheTrialsSplitsTheCells) {
   EXPECT_NE(c3.warnings[0].find("filesystem"), std::string::npos);
 }
 
+// Two runs on different data (run --database / --workload-file) never compare
+// silently; the same data at another path is no difference.
+TEST(Compare, RunsOnDifferentDatabasesOrWorkloadFilesAreNamed) {
+  auto with = [](const char* file, const char* identity, const char* hash) {
+    auto r = run_of({trial(T{})});
+    r["database"] = {{"file", file}, {"path", std::string("/somewhere/") + file}, {"bytes", 100},
+                     {"identity", identity}};
+    r["workload_file"] = {{"name", "w.toml"}, {"hash", hash}};
+    return r;
+  };
+  auto same = compare_runs(with("app.db", "i1", "h1"), with("app.db", "i1", "h1"), {});
+  for (auto& w : same.warnings) EXPECT_EQ(w.find("different"), std::string::npos) << w;
+  auto c = compare_runs(with("app.db", "i1", "h1"), with("app.db", "i2", "h2"), {});
+  std::string all;
+  for (auto& w : c.warnings) all += w + "\n";
+  EXPECT_NE(all.find("the runs are on different databases: app.db (100 bytes, identity i1) vs app.db (100 bytes, identity i2)"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("different workload files: w.toml (hash h1) vs w.toml (hash h2)"), std::string::npos) << all;
+}
+
 TEST(Compare, ANewWrongSnapshotOfASafeStrategyIsARegressionAtOnce) {
   T ok, stale;
   stale.verdict = "STALE";

@@ -103,6 +103,11 @@ TEST(Merge, WhatIsNotTheShardsOfOneRunIsRefused) {
   EXPECT_NE(message_of([&] { merge_runs({d / "a", d / "c"}); }).find("of 2 shards"), std::string::npos);
   EXPECT_NE(message_of([&] { merge_runs({d / "a", d / "e"}); }).find("scenarios differ in 'repeat'"),
             std::string::npos);
+  // The same scenario on other data (run --database): not one run.
+  auto other_db = shard(1, 2, {trial("online", 1, nullptr)});
+  other_db["database"] = {{"file", "app.db"}, {"identity", "x"}};
+  write(d / "f/results.json", other_db);
+  EXPECT_NE(message_of([&] { merge_runs({d / "a", d / "f"}); }).find("their 'database' differ"), std::string::npos);
   EXPECT_NE(message_of([&] { merge_runs({d / "a", d / "a/results.json"}); }).find("given twice"), std::string::npos);
   EXPECT_NE(message_of([&] { merge_runs({}); }).find("no run folder"), std::string::npos);
 }

@@ -10,6 +10,7 @@ import unittest
 
 import support
 import claims as C
+import page
 import report
 
 
@@ -112,6 +113,18 @@ class PagesOfTheOtherFixtures(unittest.TestCase):
         self.assertIn("SQLite builds", text)
         self.assertIn("mkfs.btrfs", text)  # the filesystems' details
         self.assertIn("database on btrfs, ext4", text)
+
+    def test_the_users_database_and_workload_file_are_named(self):
+        def edit(raw):
+            raw["database"] = {"file": "app.db", "bytes": 1234567, "page_size": 8192, "pages": 151, "tables": 4,
+                               "indices": 5}
+            raw["workload_file"] = {"name": "app.toml", "hash": "00ff00ff00ff00ff"}
+        with support.Changed(edit) as results:
+            lines = page.context(results)
+        self.assertIn("Database app.db: 1,234,567 bytes, page size 8192, 151 pages, 4 tables, 5 indices "
+                      "(a copy per trial)", lines)
+        self.assertIn("Workload file app.toml (hash 00ff00ff00ff00ff)", lines)
+        self.assertFalse(any(line.startswith(("Database", "Workload file")) for line in page.context(support.fixture())))
 
 
 if __name__ == "__main__":
