@@ -1,15 +1,21 @@
 // Test helpers.
 #include "tests/test_support.h"
 
+#include <gtest/gtest.h>
+#include <signal.h>
+
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/sqlite_db.h"
 
 namespace fs = std::filesystem;
 
@@ -67,6 +73,25 @@ std::string read_file(const std::string& path) {
   while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
   close(fd);
   return out;
+}
+
+void crash_a_writer(const std::string& path, int commits) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    try {
+      Db db(path, SQLITE_OPEN_READWRITE);
+      db.exec("PRAGMA wal_autocheckpoint = 0");
+      for (int i = 0; i < commits; ++i) db.exec("INSERT INTO t(v) VALUES (randomblob(4000))");
+      kill(getpid(), SIGKILL);  // with the connection open: no close, no checkpoint
+    } catch (...) {
+      _exit(1);
+    }
+    _exit(2);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "the writer did not die by SIGKILL";
 }
 
 }  // namespace bb::test

@@ -32,6 +32,12 @@ class TempDir {
 };
 
 std::string test_data(const std::string& name);
+
+// A writer that crashes: a child process commits `commits` rows of 4000 random
+// bytes into table t(v) of the WAL database at `path` with checkpoints off, then
+// SIGKILLs itself with its connection open, so those commits live only in the
+// -wal. Fails the calling test (gtest assertions) when it did not go so.
+void crash_a_writer(const std::string& path, int commits);
 std::string read_file(const std::string& path);
 
 }  // namespace bb::test

@@ -69,24 +69,7 @@ void make_wal_db(const std::string& path, int rows) {
 // A writer that commits `commits` rows with automatic checkpoints off and is then
 // SIGKILLed: its commits live only in the -wal, beside its -shm. A child process,
 // so the test process never holds a connection across the fork.
-void crash_a_writer(const std::string& path, int commits) {
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    try {
-      Db db(path, SQLITE_OPEN_READWRITE);
-      db.exec("PRAGMA wal_autocheckpoint = 0");
-      for (int i = 0; i < commits; ++i) db.exec("INSERT INTO t(v) VALUES (randomblob(4000))");
-      kill(getpid(), SIGKILL);  // with the connection open: no close, no checkpoint
-    } catch (...) {
-      _exit(1);
-    }
-    _exit(2);
-  }
-  int st = 0;
-  ASSERT_EQ(waitpid(pid, &st, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "the writer did not die by SIGKILL";
-}
+using test::crash_a_writer;
 
 // A tmpfs of its own; skipped (with the reason) where mounting is not allowed;
 // unmounted on every exit path of the test.

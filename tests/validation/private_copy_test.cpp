@@ -36,22 +36,7 @@ void make_snapshot_with_wal(const std::string& path) {
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000) "
             "INSERT INTO t(v) SELECT randomblob(4000) FROM n");
   }
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    try {
-      Db db(path, SQLITE_OPEN_READWRITE);
-      db.exec("PRAGMA wal_autocheckpoint = 0");
-      for (int i = 0; i < 200; ++i) db.exec("INSERT INTO t(v) VALUES (randomblob(4000))");
-      kill(getpid(), SIGKILL);  // with the connection open: no close, no checkpoint
-    } catch (...) {
-      _exit(1);
-    }
-    _exit(2);
-  }
-  int st = 0;
-  ASSERT_EQ(waitpid(pid, &st, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(st));
+  test::crash_a_writer(path, 200);
   ASSERT_GT(fs::file_size(path + "-wal"), 0u);
 }
 
