@@ -1,14 +1,14 @@
 // `backup-bench compare`: a run against a baseline run, as a CI gate. The rules
-// and statistics are in driver/compare.cpp and docs/compare.md.
+// and statistics are in compare/gate.cpp and docs/compare.md.
 #include <fmt/format.h>
 
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "core/errors.h"
-#include "driver/compare.h"
-#include "driver/merge.h"
-#include "driver/results_files.h"
+#include "compare/gate.h"
+#include "results/merge.h"
+#include "results/files.h"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,7 @@
 // `backup-bench __merge OUT_JSON RUN...` (hidden): the shards of one run merged
 // into one results file with the summary recomputed, for reports/report.py.
 #include "cli/commands.h"
-#include "driver/merge.h"
+#include "results/merge.h"
 
 namespace bb {
 

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/process.h"
-#include "driver/merge.h"
+#include "results/merge.h"
 
 namespace fs = std::filesystem;
 

@@ -18,6 +18,14 @@ struct Sample {
   int32_t attempts;   // 1 + BUSY retries
 };
 
+// The database's and its -wal's sizes at one moment, sampled by the driver while
+// the load runs.
+struct SizeSample {
+  int64_t t;    // ns
+  int64_t wal;  // bytes of -wal (0 when absent)
+  int64_t db;   // bytes of the database file
+};
+
 // Streams samples to a file in fixed-size chunks, so a worker's memory does not
 // grow with the run's length: record() only copies into a preallocated buffer;
 // a full buffer is written out with one write(). close() (or the destructor)

@@ -21,7 +21,7 @@
 #include "core/process.h"
 #include "core/samples.h"
 #include "core/shared_state.h"
-#include "driver/metrics.h"
+#include "results/metrics.h"
 
 namespace bb {
 
@@ -46,11 +46,6 @@ struct HarnessError : std::runtime_error {
 };
 
 
-struct SizeSample {
-  int64_t t;    // ns
-  int64_t wal;  // bytes of -wal (0 when absent)
-  int64_t db;   // bytes of the database file
-};
 
 // WAL size around one backup: at the moment it asked for the database, and the
 // largest seen while it held it.

@@ -24,7 +24,7 @@
 
 #include "core/process.h"
 #include "driver/scenario.h"
-#include "driver/trial_result.h"
+#include "results/trial_result.h"
 
 namespace bb {
 

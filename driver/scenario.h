@@ -11,15 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "results/cell.h"
 #include "strategies/strategy.h"
 
 namespace bb {
-
-struct StrategyVariant {
-  std::string name;   // registered strategy name
-  std::string label;  // how results name it (defaults to name)
-  Params params;      // as given; defaults are filled when the trial runs
-};
 
 struct Scenario {
   std::string name = "custom";
@@ -98,20 +93,6 @@ Scenario load_preset(const std::string& name);
 void set_strategies(Scenario& s, const std::string& list);
 
 nlohmann::json to_json(const Scenario& s);
-
-// One cell of the matrix: what a trial runs.
-struct Cell {
-  int index = 0;
-  std::string mode;
-  StrategyVariant strategy;
-  int64_t db_mb = 0;
-  int64_t writers = 0;
-  std::string filesystem = "host";
-  std::string sqlite = "system";
-  int repetition = 0;
-  uint64_t seed = 0;  // derived from the scenario seed and the cell's identity
-  std::string fault = "none";  // one of kFaultKinds
-};
 
 // Checks what no single option can: worker counts within the shared segment's
 // slots, one label per strategy variant, a matrix of sane size. UsageError.

@@ -14,7 +14,7 @@
 #include "driver/time_limit.h"
 #include "driver/builds.h"
 #include "driver/place.h"
-#include "driver/series.h"
+#include "results/series.h"
 #include "strategies/atomic_dest.h"
 #include "workloads/workload.h"
 
@@ -79,7 +79,7 @@ FreshnessBounds freshness_bounds(const std::vector<Sample>& writers, const Windo
   return {lo, hi};
 }
 
-// Every figure of the trial, from the load's history (driver/metrics.h).
+// Every figure of the trial, from the load's history (results/metrics.h).
 void compute_figures(TrialResult& t, const Load& load) {
   t.baseline.end = t.first().impact.begin;
   const auto writers = by_worker(load.writer_samples, int(t.cell.writers), 0);
@@ -350,6 +350,39 @@ TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
   if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
   t.memory = {{"driver", load.mem_driver}, {"writers", load.mem_writers}, {"readers", load.mem_readers},
               {"backup", load.mem_backup}};
+  return t;
+}
+
+TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why) {
+  TrialResult t;
+  t.cell = c;
+  t.params = c.strategy.params;
+  t.readers = s.readers;
+  t.rate = s.rate;
+  t.reader_rate = s.reader_rate;
+  t.reader_shape = s.reader_shape;
+  t.harness_error = why;
+  BackupRun& b = t.backups.emplace_back();
+  b.backup.strategy = c.strategy.name;
+  b.backup.params = c.strategy.params;
+  b.backup.mode = c.mode;
+  b.backup.status = BackupStatus::kFailed;
+  b.backup.failure = FailureKind::kInternal;
+  b.backup.error = "harness error: " + why;
+  std::vector<std::string> checks;
+  try {
+    if (auto w = make_workload(s.workload)) checks = w->checks();
+  } catch (const std::exception&) {
+  }
+  b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, checks);
+  t.load.steady = false;
+  t.load.reason = "the trial failed in the harness";
+  t.errors.push_back(why);
+  if (c.fault != "none") {
+    t.fault.emplace();
+    t.fault->kind = c.fault;
+    t.fault->detail = "the trial failed in the harness";
+  }
   return t;
 }
 

@@ -7,7 +7,7 @@
 
 #include "driver/load.h"
 #include "driver/scenario.h"
-#include "driver/trial_result.h"
+#include "results/trial_result.h"
 
 namespace bb {
 
@@ -22,6 +22,9 @@ struct TrialEnv {
 // Runs one cell. A harness failure (a worker died, ...) throws HarnessError after
 // cleaning up; Ctrl-C throws Interrupted.
 TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env);
+
+// A trial that failed in the harness: every field present, figures empty.
+TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why);
 
 // The processes holding `db` or its sidecars, as JSON (see core/holders.h).
 nlohmann::json holders_json(const std::string& db);

@@ -115,7 +115,7 @@ def read_json_file(path, what):
         raise BadInput(f"{path} is not valid JSON ({msg}{where}): truncated or not {what}")
 
 
-# The dimensions of a summary row, in results.json's order (driver/summary.cpp row_key).
+# The dimensions of a summary row, in results.json's order (results/summary.cpp row_key).
 ROW_KEY = ("mode", "label", "db_mb", "writer_count", "filesystem", "sqlite")
 
 
@@ -215,7 +215,7 @@ class Trial:
 
 class Row:
     """One summary row of results.json: mode x label x size x writers x
-    filesystem x SQLite build (driver/summary.cpp)."""
+    filesystem x SQLite build (results/summary.cpp)."""
 
     def __init__(self, raw, results):
         self.raw = raw
@@ -307,7 +307,7 @@ class Series:
 
     @staticmethod
     def _in(op, w):
-        """The membership rule of docs/measuring-impact.md (driver/metrics.h member()):
+        """The membership rule of docs/measuring-impact.md (results/metrics.h member()):
         an operation belongs to the window in which it was scheduled (its intended
         start, end - response, in [begin, end))."""
         return w[0] <= op[0] - op[1] < w[1]
@@ -442,7 +442,7 @@ class Results:
         return self._varies[key]
 
     def row_name(self, row, without=()):
-        """driver/results_files.cpp row_name(), the same words; `without` leaves
+        """results/files.cpp row_name(), the same words; `without` leaves
         out dimensions a chart shows otherwise (e.g. "db_mb" on a size axis)."""
         r = row.raw
         n = r["label"]

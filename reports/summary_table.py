@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The summary table: one line per summary row of results.json, the same numbers
-`backup-bench run` prints (driver/results_files.cpp, print_summary), as text (a
+`backup-bench run` prints (results/files.cpp, print_summary), as text (a
 mirror of that table, for the test that the two agree), as HTML cells for the
 report, and as Markdown (summary.md).
 

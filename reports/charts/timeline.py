@@ -108,7 +108,7 @@ def latency_timeline(results):
 def pooled(trials, window):
     """Commit latencies (ms) scheduled in `window` ("impacts": during any backup;
     "baseline"), pooled over the trials' series as results.json's summary pools
-    them (driver/summary.cpp); a trial without a readable series adds nothing."""
+    them (results/summary.cpp); a trial without a readable series adds nothing."""
     out = []
     for t in trials:
         s = t.series()

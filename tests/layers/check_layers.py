@@ -4,7 +4,9 @@
   core/                       SQLite wrapper, clock, processes, shared memory, samples
   workloads/ strategies/      peers: one file per workload/strategy, registered by name
   validation/                 judges snapshots by a workload's invariants
-  driver/                     scenarios, trials, metrics, results
+  results/                    the records of results.json, metrics, series, summary, merge
+  compare/                    the regression gate over two results files
+  driver/                     scenarios, the load, trials, runs
   cli/                        one file per subcommand
   (reports/ is Python and reads results.json only)
 
@@ -19,9 +21,11 @@ ALLOWED = {
     "workloads": {"core", "workloads"},
     "strategies": {"core", "strategies"},
     "validation": {"core", "workloads", "validation"},
-    "driver": {"core", "workloads", "strategies", "validation", "driver"},
-    "cli": {"core", "workloads", "strategies", "validation", "driver", "cli"},
-    "bench": {"core", "workloads", "strategies", "validation", "driver"},
+    "results": {"core", "workloads", "strategies", "validation", "results"},
+    "compare": {"core", "workloads", "strategies", "validation", "results", "compare"},
+    "driver": {"core", "workloads", "strategies", "validation", "results", "driver"},
+    "cli": {"core", "workloads", "strategies", "validation", "results", "compare", "driver", "cli"},
+    "bench": {"core", "workloads", "strategies", "validation", "results", "driver"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "driver/results_files.h"
+#include "results/files.h"
 #include "tests/test_support.h"
 
 namespace bb {
@@ -120,7 +120,7 @@ namespace bb {
 namespace {
 
 // The shards of one run (`run --shard K/N`) make one report: merged in C++
-// (driver/merge.h) into merged-results.json beside the report, every trial there.
+// (results/merge.h) into merged-results.json beside the report, every trial there.
 TEST(Report, ShardsOfOneRunAreMergedIntoOneReport) {
   test::TempDir d;
   for (int k = 0; k < 2; ++k) {

@@ -114,7 +114,7 @@ class BadInput(unittest.TestCase):
 
 class Membership(unittest.TestCase):
     """The charts pick a window's samples by the rule the C++ side used for n
-    (driver/metrics.h member(): the intended start, end - response, in the window)."""
+    (results/metrics.h member(): the intended start, end - response, in the window)."""
 
     @staticmethod
     def sampled(results, t):

@@ -2,7 +2,7 @@
 // exact for small samples even with ties; Fisher's exact test of two counts; and
 // the corrections that hold the false-alarm rate over all the tests of one
 // comparison (Benjamini–Hochberg, Holm). Each one is small and tested against
-// values known by hand or by enumeration (tests/driver/compare_test.cpp).
+// values known by hand or by enumeration (tests/compare/gate_test.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>

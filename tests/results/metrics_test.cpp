@@ -1,7 +1,7 @@
 // The measuring layer on synthetic histories with known answers: percentiles and
 // when they are withheld, window membership, stalls, the health of a load before
 // the backup, and the backup's impact (docs/measuring-impact.md).
-#include "driver/metrics.h"
+#include "results/metrics.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Serialising the results model: the one place a trial record's JSON is written.
-#include "driver/trial_result.h"
+#include "results/trial_result.h"
 
 #include "core/clock.h"
 #include "core/json_optional.h"
@@ -151,39 +151,6 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
   w["last_seq"] = t.last_seq;
   w["behind_schedule"] = t.behind_schedule;
   w["max_lag_ms"] = t.max_lag_ms;
-}
-
-TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why) {
-  TrialResult t;
-  t.cell = c;
-  t.params = c.strategy.params;
-  t.readers = s.readers;
-  t.rate = s.rate;
-  t.reader_rate = s.reader_rate;
-  t.reader_shape = s.reader_shape;
-  t.harness_error = why;
-  BackupRun& b = t.backups.emplace_back();
-  b.backup.strategy = c.strategy.name;
-  b.backup.params = c.strategy.params;
-  b.backup.mode = c.mode;
-  b.backup.status = BackupStatus::kFailed;
-  b.backup.failure = FailureKind::kInternal;
-  b.backup.error = "harness error: " + why;
-  std::vector<std::string> checks;
-  try {
-    if (auto w = make_workload(s.workload)) checks = w->checks();
-  } catch (const std::exception&) {
-  }
-  b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, checks);
-  t.load.steady = false;
-  t.load.reason = "the trial failed in the harness";
-  t.errors.push_back(why);
-  if (c.fault != "none") {
-    t.fault.emplace();
-    t.fault->kind = c.fault;
-    t.fault->detail = "the trial failed in the harness";
-  }
-  return t;
 }
 
 bool trial_is_finding(const nlohmann::json& t) {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/samples.h"
-#include "driver/series.h"
+#include "results/series.h"
 #include "tests/test_support.h"
 
 namespace bb {

@@ -1,5 +1,5 @@
 // Rank test, count test and multiple-comparison corrections for `compare`.
-#include "driver/compare_stats.h"
+#include "compare/stats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Whether two runs are like for like (their scenarios, machines and state), and
 // which fields beyond mode/label/size/writers a run varies, so they join the
-// cell key. Part of `compare` (driver/compare.cpp).
-#include "driver/compare_context.h"
+// cell key. Part of `compare` (compare/gate.cpp).
+#include "compare/context.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

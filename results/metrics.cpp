@@ -1,5 +1,5 @@
 // Percentiles, windows, stalls, load health and impact over sample histories.
-#include "driver/metrics.h"
+#include "results/metrics.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Merging the shards of one run: trials concatenated, series found from each
 // shard's own folder, the summary recomputed, and anything that is not the
 // shards of one run refused with a line naming it.
-#include "driver/merge.h"
+#include "results/merge.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // results.json, trials.csv and the summary table.
-#include "driver/results_files.h"
+#include "results/files.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

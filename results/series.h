@@ -2,15 +2,14 @@
 // its latencies, the file sizes over time, and the windows, on one clock (µs
 // since the start barrier). Charts read it; the run's summary pools window
 // latencies across repetitions from it, with the same membership rule as the
-// trial's own figures (driver/metrics.h).
+// trial's own figures (results/metrics.h).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/samples.h"
-#include "driver/load.h"
-#include "driver/metrics.h"
+#include "results/metrics.h"
 
 namespace bb {
 

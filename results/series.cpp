@@ -1,7 +1,7 @@
 // Writing a trial's series and reading its window latencies back. Both stream:
 // a 10-minute trial has about a million commits, and a JSON document tree of
 // them would cost the driver ~100 bytes each on top of the samples it holds.
-#include "driver/series.h"
+#include "results/series.h"
 
 #include <fmt/format.h>
 

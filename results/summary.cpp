@@ -1,5 +1,5 @@
 // Summary rows over repetitions.
-#include "driver/summary.h"
+#include "results/summary.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <map>
 
 #include "core/json_optional.h"
-#include "driver/metrics.h"
-#include "driver/series.h"
-#include "driver/trial_result.h"
+#include "results/metrics.h"
+#include "results/series.h"
+#include "results/trial_result.h"
 
 namespace bb {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "driver/compare.h"
+#include "compare/gate.h"
 
 namespace bb {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "driver/metrics.h"
-#include "driver/scenario.h"
+#include "results/metrics.h"
+#include "results/cell.h"
 #include "strategies/strategy.h"
 #include "validation/validator.h"
 
@@ -96,9 +96,6 @@ struct TrialResult {
   const BackupRun& first() const { return backups.at(0); }
 };
 void to_json(nlohmann::json& j, const TrialResult& t);
-
-// A trial that failed in the harness: every field present, figures empty.
-TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why);
 
 // Whether a trial's non-OK verdict is a finding (`run` exits 1); so is a faulted
 // trial whose outcome or source check failed.

@@ -1,5 +1,5 @@
 // Loading and merging the shards of one run, checking every file before use.
-#include "driver/merge.h"
+#include "results/merge.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -15,8 +15,8 @@
 #include "core/errors.h"
 #include "strategies/strategy.h"
 #include "validation/validator.h"
-#include "driver/results_files.h"
-#include "driver/summary.h"
+#include "results/files.h"
+#include "results/summary.h"
 
 namespace fs = std::filesystem;
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/compare_stats.h"
+#include "compare/stats.h"
 
 namespace bb {
 
@@ -103,7 +103,7 @@ Comparison compare_runs(const nlohmann::json& base, const nlohmann::json& cur, c
 // The one line `compare` exits 2 with when the runs share no cell.
 std::string no_common_cell_line(const Comparison& c);
 
-// Outputs (driver/compare_output.cpp).
+// Outputs (compare/output.cpp).
 std::string format_comparison(const Comparison& c, bool strict);
 std::string markdown_comparison(const Comparison& c, bool strict);
 std::string junit_comparison(const Comparison& c, bool strict);

@@ -1,6 +1,6 @@
 // The statistics of `compare` against values known by hand or by enumerating
 // every split, and the gate's rules on synthetic runs in the results model.
-#include "driver/compare.h"
+#include "compare/gate.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <random>
 
-#include "driver/compare_stats.h"
+#include "compare/stats.h"
 
 namespace bb {
 namespace {

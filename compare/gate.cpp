@@ -1,7 +1,7 @@
 // Run-to-run comparison (the CI gate behind `backup-bench compare`): cells,
 // the trials that count in each, the rules of docs/compare.md, and the
 // correction over every test of the comparison.
-#include "driver/compare.h"
+#include "compare/gate.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,10 +10,10 @@
 #include <cmath>
 #include <set>
 
-#include "driver/compare_context.h"
-#include "driver/metrics.h"
-#include "driver/summary.h"
-#include "driver/trial_result.h"
+#include "compare/context.h"
+#include "results/metrics.h"
+#include "results/summary.h"
+#include "results/trial_result.h"
 
 namespace bb {
 namespace {
