@@ -13,7 +13,7 @@
 
 namespace bb {
 
-void create_database(const std::string& path, const Scenario& s, const std::string& mode, int64_t db_mb,
+void create_database(const std::string& path, const DatabaseSpec& s, const std::string& mode, int64_t db_mb,
                      uint64_t seed) {
   remove_db_files(path);
   auto w = make_workload(s.workload);

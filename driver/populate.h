@@ -6,10 +6,26 @@
 
 namespace bb {
 
+// What a trial's database is made of: the workload (its schema and rows), or
+// the user's database (docs/your-database.md), its page size and seed, and
+// whether templates are cached. A scenario converts to it, so a caller holding
+// one passes it as is.
+struct DatabaseSpec {
+  std::string workload = "ledger";  // a registered name, or "file:PATH"
+  std::string database;             // the user's database (absolute path); empty: populate
+  int64_t page_size = 4096;
+  int64_t seed = 1;
+  bool template_cache = true;
+  DatabaseSpec() = default;
+  DatabaseSpec(const Scenario& s)  // NOLINT: implicit on purpose (see above)
+      : workload(s.workload), database(s.database), page_size(s.page_size), seed(s.seed),
+        template_cache(s.template_cache) {}
+};
+
 // Creates `path` (removing an old one and its sidecars) in `mode`, populated to
 // about `db_mb` MB. The connection is closed before returning, so the caller can
 // fork workers.
-void create_database(const std::string& path, const Scenario& s, const std::string& mode, int64_t db_mb,
+void create_database(const std::string& path, const DatabaseSpec& s, const std::string& mode, int64_t db_mb,
                      uint64_t seed);
 
 }  // namespace bb

@@ -269,7 +269,8 @@ int run_scenario(const Scenario& given, const RunOptions& opt) {
       if (done == 0 || done == cells.size()) return fmt::format("{:.0f}s", el);
       return fmt::format("{:.0f}s, ~{:.0f}s left", el, el / double(done) * double(cells.size() - done));
     };
-    TrialEnv env{out, opt.keep_snapshots, s.rate, nullptr};
+    TrialSpec spec = trial_spec(s, c, s.rate);
+    TrialEnv env{out, opt.keep_snapshots, nullptr};
     env.progress = [&](const std::string& what) {
       if (tty) fmt::print(stderr, "\r\033[K{} ({}): {}", head, clock(i), what);
       phase_file.set(head + ": " + what);
@@ -289,9 +290,9 @@ int run_scenario(const Scenario& given, const RunOptions& opt) {
           results["probes"].push_back(p);
           rates[key] = p.writer_rate;
         }
-        env.writer_rate = rates[key];
+        spec.load.writer_rate = rates[key];
       }
-      t = run_trial(s, c, env);
+      t = run_trial(spec, env);
       // A trial an interrupt cut short (a statement ended with SQLITE_INTERRUPT
       // may look like a verdict) is not recorded.
       throw_if_interrupted();
@@ -316,7 +317,7 @@ int run_scenario(const Scenario& given, const RunOptions& opt) {
           if (d.path().filename().string().rfind(fmt::format("{:03d}-", c.index), 0) == 0) fs::remove_all(d.path(), ec);
         break;
       }
-      t = harness_failure(c, s, e.what());
+      t = harness_failure(spec, e.what());
       harness_failed = true;
       say(stderr, fmt::format("HARNESS ERROR in {}: {}\n", head, e.what()));
     }

@@ -21,7 +21,7 @@ namespace {
 // Bump when population changes in a way the key does not show.
 constexpr int kTemplateFormat = 1;
 
-std::string template_name(const Scenario& s, const std::string& mode, int64_t db_mb) {
+std::string template_name(const DatabaseSpec& s, const std::string& mode, int64_t db_mb) {
   // The user's data: its identity is the key (its size and page size are its own).
   if (const std::string key = user_data_key(s); !key.empty())
     return fmt::format("v{}-{}-p{}-{}-s{}-sqlite{}.sqlite", kTemplateFormat, key,
@@ -46,7 +46,7 @@ std::string template_cache_dir() {
   return "/tmp/backup-bench-templates";
 }
 
-Instantiated instantiate_database(const std::string& path, const Scenario& s, const std::string& mode,
+Instantiated instantiate_database(const std::string& path, const DatabaseSpec& s, const std::string& mode,
                                   int64_t db_mb) {
   Instantiated r;
   remove_db_files(path);

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "driver/scenario.h"
+#include "driver/populate.h"
 
 namespace bb {
 
@@ -26,7 +26,7 @@ struct Instantiated {
 
 // Creates `path` in `mode` from the cached template (built first when missing).
 // With s.template_cache false, populates `path` directly.
-Instantiated instantiate_database(const std::string& path, const Scenario& s, const std::string& mode,
+Instantiated instantiate_database(const std::string& path, const DatabaseSpec& s, const std::string& mode,
                                   int64_t db_mb);
 
 // Every instantiation this process made (for results.json's `population`):

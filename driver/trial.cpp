@@ -1,19 +1,19 @@
-// The trial runner: the driver's side of one experiment cell.
+// The trial runner: the driver's side of one experiment cell, as its phases:
+// prepare, load, each backup, stop, judge, record.
 #include "driver/trial.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
+#include <optional>
 
-#include "core/clock.h"
 #include "core/files.h"
 #include "core/holders.h"
-#include "driver/nemesis.h"
+#include "driver/place.h"
 #include "driver/templates.h"
 #include "driver/time_limit.h"
-#include "driver/builds.h"
-#include "driver/place.h"
+#include "driver/trial_steps.h"
 #include "results/series.h"
 #include "strategies/atomic_dest.h"
 #include "workloads/workload.h"
@@ -29,78 +29,6 @@ std::string sanitize(const std::string& s) {
   return o;
 }
 
-std::string last_line_of(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return last;
-}
-
-// The outcome the backup process wrote, or what its ending says when it wrote none.
-BackupOutcome read_outcome(const std::string& path, const TrialResult& t, const BackupRun& b, bool timed_out,
-                           const ExitStatus& ex, const std::string& log_line) {
-  if (!timed_out && ex.ok()) {
-    std::ifstream in(path);
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (!j.is_discarded()) {
-      try {
-        return j.get<BackupOutcome>();
-      } catch (const nlohmann::json::exception&) {
-      }
-    }
-  }
-  BackupOutcome o;
-  o.strategy = t.cell.strategy.name;
-  o.params = t.params;
-  o.mode = t.cell.mode;
-  o.duration_s = ns_to_s(b.impact.end - b.impact.begin);
-  if (timed_out) {
-    o.status = BackupStatus::kTimeout;
-    o.failure = FailureKind::kLocked;
-    o.error = fmt::format("no snapshot within the {:g} s time limit", t.time_limit_s);
-  } else {
-    o.status = BackupStatus::kFailed;
-    o.failure = FailureKind::kInternal;
-    o.error = log_line.empty() ? fmt::format("backup process exited with code {}", ex.code) : log_line;
-  }
-  return o;
-}
-
-// Freshness bounds from the recorded commits: the largest seq whose COMMIT had
-// returned before the snapshot window opened, and the largest seq of any
-// transaction that had begun before it closed.
-FreshnessBounds freshness_bounds(const std::vector<Sample>& writers, const Window& snapshot) {
-  int64_t lo = 0, hi = 0;
-  for (auto& s : writers) {
-    if (s.end < snapshot.begin) lo = std::max(lo, s.seq);
-    if (s.start < snapshot.end) hi = std::max(hi, s.seq);
-  }
-  return {lo, hi};
-}
-
-// Every figure of the trial, from the load's history (results/metrics.h).
-void compute_figures(TrialResult& t, const Load& load) {
-  t.baseline.end = t.first().impact.begin;
-  const auto writers = by_worker(load.writer_samples, int(t.cell.writers), 0);
-  const auto schedules = load.writer_schedules();
-  t.load = load_health(writers, schedules, t.baseline);
-  t.writers_baseline = window_stats(load.writer_samples, t.baseline);
-  t.readers_baseline = window_stats(load.reader_samples, t.baseline);
-  int64_t history_end = 0;
-  for (auto& s : load.writer_samples) history_end = std::max(history_end, s.end);
-  for (auto& b : t.backups) {
-    b.writers_during = window_stats(load.writer_samples, b.impact);
-    b.readers_during = window_stats(load.reader_samples, b.impact);
-    b.writer_impact = impact_of(writers, schedules, b.impact, t.writers_baseline.response, history_end);
-  }
-  t.total_commits = int64_t(load.writer_samples.size());
-  for (auto& s : load.writer_samples) t.last_seq = std::max(t.last_seq, s.seq);
-  t.behind_schedule = load.behind;
-  t.max_lag_ms = ns_to_ms(load.max_lag_ns);
-  t.db_bytes_end = load.sizes.empty() ? t.db_bytes : load.sizes.back().db;
-}
-
 // Why a strategy cannot run with these files, as the cell's build sees it.
 std::string skip_reason_in(const SqliteBuildRef& build, const StrategyInfo& info, const std::string& mode,
                            const std::string& db, const std::string& dest) {
@@ -112,255 +40,200 @@ std::string skip_reason_in(const SqliteBuildRef& build, const StrategyInfo& info
   return why;
 }
 
-// Validates with another build's binary (`validate`), reading its JSON verdict.
-Verdict validate_with(const std::string& exe, const std::string& snapshot, const std::string& workload,
-                      const FreshnessBounds& bounds, bool quick) {
-  std::vector<std::string> args{"validate", "--workload", workload};
-  if (quick) args.push_back("--quick");
-  if (bounds.min) args.insert(args.end(), {"--committed-min", std::to_string(*bounds.min)});
-  if (bounds.max) args.insert(args.end(), {"--committed-max", std::to_string(*bounds.max)});
-  args.push_back(snapshot);
-  Captured c = run_capture(exe, args, 1 << 20);
-  // stdout and stderr share the pipe: the verdict is the JSON object in it.
-  const auto open = c.output.find('{'), close = c.output.rfind('}');
-  auto j = open == std::string::npos ? nlohmann::json() : nlohmann::json::parse(c.output.substr(open, close - open + 1),
-                                                                               nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("status"))
-    throw HarnessError(fmt::format("{} validate gave no verdict (exit {}): {}", exe, c.status.code,
-                                   c.output.substr(0, 500)));
-  return verdict_from_json(j);
-}
-
-}  // namespace
-
-nlohmann::json holders_json(const std::string& db) {
-  nlohmann::json out = nlohmann::json::array();
-  for (auto& h : find_holders(db))
-    out.push_back({{"pid", h.pid}, {"command", h.command}, {"file", h.file}, {"access", h.access}});
-  return out;
-}
-
-TrialResult run_trial(const Scenario& s, const Cell& c, const TrialEnv& env) {
-  const StrategyInfo* info = find_strategy(c.strategy.name);
+// The record every trial starts with: the cell, what it runs, its load's shape.
+TrialResult start_record(const TrialSpec& spec, const Params& params) {
   TrialResult t;
-  t.cell = c;
-  t.params = resolve_params(*info, c.strategy.params);
-  t.expected_safe = info->expected_safe(c.mode, t.params);
-  t.readers = s.readers;
-  t.rate = env.writer_rate;
-  t.reader_rate = s.reader_rate;
-  t.reader_shape = s.reader_shape;
-  t.time_limit_s = s.backup_timeout_s;  // "auto" (0) is settled once the database exists
-  t.fault = planned_fault(s, c);        // the nemesis (driver/nemesis.h)
-  // Paths inside results.json are relative to the run folder, so it can move.
-  const std::string rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label),
-                                      c.repetition);
-  const std::string dir = env.run_dir + "/" + rel;
-  const SqliteBuildRef build = resolve_sqlite_build(c.sqlite);
-  t.sqlite_info = build.info;
-  const std::vector<std::string> checks = make_workload(s.workload)->checks();
-  auto skip = [&](const std::string& why) {
-    BackupRun& b = t.backups.emplace_back();
-    b.backup.strategy = info->name;
-    b.backup.params = t.params;
-    b.backup.mode = c.mode;
-    b.backup.status = BackupStatus::kSkipped;
-    b.backup.error = why;
-    b.verdict = no_snapshot(VerdictStatus::kSkipped, why, checks);
-    return t;
-  };
-  // Whether the strategy applies depends on the cell's SQLite too (incremental
-  // needs sqlite_dbpage): another build is asked.
-  if (auto why = build.self ? info->skip_reason(c.mode, true) : std::string(); !why.empty()) return skip(why);
-  // The database and the destination: in the run folder, or on a fresh
-  // filesystem made for this trial (driver/place.h).
-  Place place = make_place(c.filesystem, dir, c.db_mb);
-  if (!place.cannot.empty()) return skip(place.cannot);
-  t.filesystem_info = place.info;
-  fs::create_directories(dir);
-  const std::string db = place.data_dir + "/db.sqlite";
-  Nemesis nemesis(s, c);  // a fault's destination filesystem, before any work
-  if (!nemesis.cannot().empty()) {
-    fs::remove_all(dir);
-    return skip(nemesis.cannot());
-  }
-  const std::string snapshot = nemesis.destination(place.dest_dir + "/snapshot.db");
-  const std::string dest_dir = std::filesystem::path(snapshot).parent_path().string();
-  // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
-  // any work is spent on the trial.
-  if (auto why = skip_reason_in(build, *info, c.mode, db, snapshot); !why.empty()) {
-    fs::remove_all(dir);
-    return skip(why);
-  }
-  // Whatever happens below, a trial's databases do not outlive it unless kept,
-  // and a backup's temporaries never do. Declared before the Load, so it runs
-  // after the Load has killed and reaped every process it started.
-  struct Cleanup {
-    const std::string& db;
-    const std::string& snapshot;
-    TrialResult& t;
-    bool keep;
-    ~Cleanup() {
-      remove_stale_partials(snapshot);
-      if (keep) return;
-      remove_db_files(db);
-      for (auto& b : t.backups) remove_db_files(b.snapshot_file);
-    }
-  } cleanup{db, snapshot, t, env.keep_snapshots};
-  if (env.progress) env.progress("preparing the database");
-  // Where a trial's time goes, phase by phase (results.json `phases_s`): the
-  // harness's own cost beside the load's fixed windows.
-  int64_t phase_start = now_ns();
-  auto phase = [&](const char* name) {
-    const int64_t now = now_ns();
-    t.phases_s[name] = t.phases_s.value(name, 0.0) + ns_to_s(now - phase_start);
-    phase_start = now;
-  };
-  const Instantiated made = instantiate_database(db, s, c.mode, c.db_mb);
+  t.cell = spec.cell;
+  t.params = params;
+  t.readers = spec.load.readers;
+  t.rate = spec.load.writer_rate;
+  t.reader_rate = spec.load.reader_rate;
+  t.reader_shape = spec.load.reader_shape;
+  t.time_limit_s = spec.backup_timeout_s;  // "auto" (0) is settled once the database exists
+  return t;
+}
+
+// A trial that does not run: one backup record saying why.
+TrialResult skipped(TrialState& ts, const std::string& why) {
+  BackupRun& b = ts.t.backups.emplace_back();
+  b.backup.strategy = ts.info.name;
+  b.backup.params = ts.t.params;
+  b.backup.mode = ts.spec.cell.mode;
+  b.backup.status = BackupStatus::kSkipped;
+  b.backup.error = why;
+  b.verdict = no_snapshot(VerdictStatus::kSkipped, why, ts.checks);
+  if (!ts.dir.empty()) fs::remove_all(ts.dir);
+  return ts.t;
+}
+
+// Until the fault kinds take their options alone: the scenario the nemesis
+// reads them from.
+Scenario fault_scenario(const TrialSpec& spec) {
+  Scenario s;
+  s.workload = spec.database.workload;
+  s.fault_at = spec.fault.at;
+  s.fault_delay_ms = spec.fault.delay_ms;
+  s.fault_pause_ms = spec.fault.pause_ms;
+  s.fault_write_limit_kb = spec.fault.write_limit_kb;
+  return s;
+}
+
+// The trial's database, from its template, and the backup's time limit (auto:
+// scaled with the database at this filesystem's copy speed).
+void prepare_database(TrialState& ts, const Place& place) {
+  ts.progress("preparing the database");
+  const Instantiated made = instantiate_database(ts.db, ts.spec.database, ts.spec.cell.mode, ts.spec.cell.db_mb);
+  TrialResult& t = ts.t;
   t.database = {{"from_cache", made.from_cache}, {"populate_s", made.populate_s}, {"copy_s", made.copy_s},
                 {"flush_s", made.flush_s}, {"method", made.method}};
-  t.db_bytes = file_size_or_zero(db);
+  t.db_bytes = file_size_or_zero(ts.db);
   if (t.time_limit_s <= 0) {
-    const double speed = copy_speed_mb_s(c.filesystem, db, place.dest_dir);
+    const double speed = copy_speed_mb_s(ts.spec.cell.filesystem, ts.db, place.dest_dir);
     t.time_limit_s = auto_time_limit_s(t.db_bytes, speed);
     t.database["copy_speed_mb_s"] = speed;
   }
-  // Multi-GB snapshots get quick_check (no index cross-checks) unless asked otherwise.
-  const bool quick = s.integrity_check == "quick" || (s.integrity_check == "auto" && c.db_mb > kQuickCheckAboveMb);
+}
 
-  LoadSpec spec{build.exe, db, s.workload, int(c.writers), int(s.readers), env.writer_rate, s.reader_rate, s.reader_shape,
-                c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
-  phase("prepare");
-  if (env.progress) env.progress("starting the load");
-  Load load(spec);
-  load.progress = env.progress;
-  phase("start_load");
-  t.t0_ns = load.t0();
-  load.watch_until(t.t0_ns + s_to_ns(s.warmup_s), 0, "warm-up");
-  phase("warmup");
-  t.baseline.begin = now_ns();
-  load.watch_until(t.baseline.begin + s_to_ns(s.baseline_s), 0, "baseline");
-  phase("baseline");
-  t.holders = holders_json(db);
+// Starts the load and runs it through warm-up and the baseline window.
+std::unique_ptr<Load> start_load(TrialState& ts) {
+  LoadSpec spec = ts.spec.load;
+  spec.exe = ts.build.exe;
+  spec.db = ts.db;
+  spec.samples_dir = ts.dir;
+  ts.progress("starting the load");
+  auto load = std::make_unique<Load>(spec);
+  load->progress = ts.env.progress;
+  ts.phase("start_load");
+  ts.t.t0_ns = load->t0();
+  load->watch_until(ts.t.t0_ns + s_to_ns(ts.spec.warmup_s), 0, "warm-up");
+  ts.phase("warmup");
+  ts.t.baseline.begin = now_ns();
+  load->watch_until(ts.t.baseline.begin + s_to_ns(ts.spec.baseline_s), 0, "baseline");
+  ts.phase("baseline");
+  ts.t.holders = holders_json(ts.db);
+  return load;
+}
 
-  // The backups, each in its own process like a real external backup tool. With
-  // several, each writes the same destination (an incremental strategy finds
-  // its previous backup there) and its snapshot is set aside for validation.
-  std::vector<std::string> args{"backup", "--strategy", info->name, "--shm", load.segment(), "--outcome",
-                                dir + "/outcome.json", "--in-trial"};
-  for (auto& [k, v] : t.params) args.insert(args.end(), {"--opt", k + "=" + v});
-  args.insert(args.end(), {db, snapshot});
+// The backups, each in its own process like a real external backup tool, on
+// their schedule; then the cool-down and the load's stop.
+void backups_and_stop(TrialState& ts, Load& load, Nemesis& nemesis) {
   const int64_t first_due = now_ns();
   int64_t ended = first_due;
-  for (int k = 0; k < s.backups; ++k) {
-    BackupRun& b = t.backups.emplace_back();
-    b.index = k;
-    const int64_t due = first_due + s_to_ns(s.backup_interval_s) * k;
-    if (k > 0) load.watch_until(due, 0, fmt::format("waiting for backup {}/{}", k + 1, s.backups));
-    BackupProgress& bp = load.state().backup;
-    for (auto* m : {&bp.asked_ns, &bp.read_begin_ns, &bp.read_end_ns, &bp.released_ns, &bp.steps, &bp.restarts,
-                    &bp.busy_retries, &bp.remaining})
-      m->store(0);
-    fs::remove(dir + "/outcome.json");
-    const int64_t spawned = now_ns();
-    pid_t bpid = spawn(build.exe, args, {.stdout_path = dir + "/backup.log", .stderr_too = true});
-    load.adopt(bpid);
-    nemesis.strike(load, bpid);
-    WalWatch wal;
-    const std::string what = fmt::format("backup {}{} (time limit {:g}s)", info->name,
-                                         s.backups > 1 ? fmt::format(" {}/{}", k + 1, s.backups) : "",
-                                         t.time_limit_s);
-    auto ex = load.watch_until(spawned + s_to_ns(t.time_limit_s), bpid, what, &wal);
-    ended = now_ns();
-    const bool timed_out = !ex;
-    if (timed_out) {
-      ex = kill_and_wait(bpid);
-      ended = now_ns();
-      remove_stale_partials(snapshot);  // a killed backup leaves its temporary, never the destination
-    }
-    load.forget(bpid);
-    auto mark = [](int64_t v, int64_t fallback) { return v ? v : fallback; };
-    b.impact = {mark(bp.asked_ns.load(), spawned), mark(bp.released_ns.load(), ended)};
-    b.snapshot = {mark(bp.read_begin_ns.load(), b.impact.begin), mark(bp.read_end_ns.load(), b.impact.end)};
-    if (timed_out) b.impact.end = b.snapshot.end = ended;
-    b.snapshot.end = std::max(b.snapshot.end, b.snapshot.begin);
-    b.wal_at_start = std::max<int64_t>(0, wal.at_start);
-    b.wal_peak = wal.peak;
-    b.backup = read_outcome(dir + "/outcome.json", t, b, timed_out, *ex, last_line_of(dir + "/backup.log"));
-    b.backup.steps = std::max(b.backup.steps, bp.steps.load());
-    b.backup.restarts = std::max(b.backup.restarts, bp.restarts.load());
-    b.backup.busy_retries = std::max(b.backup.busy_retries, bp.busy_retries.load());
-    b.backup.extra["started_late_ms"] = ns_to_ms(std::max<int64_t>(0, spawned - due));
-    b.snapshot_file = snapshot;
-    nemesis.backup_ended(b, *ex);
-    // A backup that a signal ended, when neither the time limit nor the
-    // nemesis sent it, was killed from outside: the harness cannot judge it.
-    if (ex->signal && !timed_out && !nemesis.killed_backup()) {
-      remove_stale_partials(snapshot);
-      throw HarnessError(fmt::format("the backup process (pid {}) {}", bpid, how_it_ended(*ex)));
-    }
-    if (s.backups > 1 && b.backup.completed()) {
-      // Set aside (a reflink where the filesystem has them) for validation after
-      // the load stops; the destination stays for the next backup.
-      b.snapshot_file = fmt::format("{}/snapshot-{}.db", dest_dir, k);
-      remove_db_files(b.snapshot_file);
-      clone_or_copy(snapshot, b.snapshot_file);
-      for (auto side : kSidecars)
-        if (fs::exists(with_suffix(snapshot, side))) clone_or_copy(with_suffix(snapshot, side), with_suffix(b.snapshot_file, side));
-    }
-  }
-
-  phase("backups");
-  load.watch_until(ended + s_to_ns(s.cooldown_s), 0, "cool-down");
-  phase("cooldown");
-  if (env.progress) env.progress("stopping the load");
+  for (int k = 0; k < ts.spec.backups; ++k) run_backup(ts, load, nemesis, k, first_due, ended);
+  ts.phase("backups");
+  load.watch_until(ended + s_to_ns(ts.spec.cooldown_s), 0, "cool-down");
+  ts.phase("cooldown");
+  ts.progress("stopping the load");
   load.stop();
-  compute_figures(t, load);
-  if (!load.kinds.empty()) t.workload_kinds = load.kinds;
-  phase("stop");
+  compute_figures(ts.t, load);
+  if (!load.kinds.empty()) ts.t.workload_kinds = load.kinds;
+  ts.phase("stop");
+}
 
-  for (auto& b : t.backups) {
-    if (env.progress) env.progress(s.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, s.backups) : "validating");
-    const FreshnessBounds bounds = nemesis.widen(freshness_bounds(load.writer_samples, b.snapshot), load);
-    if (b.backup.completed()) {
-      // The cell's own SQLite judges its snapshot; a private copy for recovery,
-      // if one is needed, goes beside the trial.
-      b.verdict = build.self ? validate_snapshot(b.snapshot_file, s.workload, bounds, ValidateOptions(quick, dir))
-                             : validate_with(build.exe, b.snapshot_file, s.workload, bounds, quick);
-    } else if (b.backup.status == BackupStatus::kSkipped) {
-      b.verdict = no_snapshot(VerdictStatus::kSkipped, b.backup.error, checks);
-    } else {
-      b.verdict = no_snapshot(VerdictStatus::kFailed, b.backup.error, checks);
-      b.verdict.bounds = bounds;
-    }
-    if (s.backups > 1 && !env.keep_snapshots && b.snapshot_file != snapshot) remove_db_files(b.snapshot_file);
-  }
-  nemesis.after_trial(t, load, db, dir);
-  if (!env.keep_snapshots) remove_db_files(snapshot);
-  if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
+// The trial's series file and the peak memory of each kind of process.
+void record(TrialState& ts, Load& load) {
+  TrialResult& t = ts.t;
   std::vector<Window> impacts, snapshots;
   for (auto& b : t.backups) impacts.push_back(b.impact), snapshots.push_back(b.snapshot);
-  phase("validate");
-  write_series(dir + "/series.json", t.t0_ns, load.writer_samples, load.reader_samples, load.sizes,
+  write_series(ts.dir + "/series.json", t.t0_ns, load.writer_samples, load.reader_samples, load.sizes,
                {t.baseline, impacts, snapshots});
-  t.series = rel + "/series.json";
-  phase("series");
+  t.series = ts.rel + "/series.json";
+  ts.phase("series");
   // The driver validated in-process and wrote the series: its peak (VmHWM)
   // includes both, and the samples it held for them.
   if (auto m = memory_of(getpid())) load.mem_driver.add(*m);
   t.memory = {{"driver", load.mem_driver}, {"writers", load.mem_writers}, {"readers", load.mem_readers},
               {"backup", load.mem_backup}};
+}
+
+// Whatever happens, a trial's databases do not outlive it unless kept, and a
+// backup's temporaries never do. Declared before the Load, so it runs after the
+// Load has killed and reaped every process it started.
+struct Cleanup {
+  const TrialState& ts;
+  ~Cleanup() {
+    remove_stale_partials(ts.snapshot);
+    if (ts.env.keep_snapshots) return;
+    remove_db_files(ts.db);
+    for (auto& b : ts.t.backups) remove_db_files(b.snapshot_file);
+  }
+};
+
+}  // namespace
+
+void TrialState::phase(const char* name) {
+  const int64_t now = now_ns();
+  t.phases_s[name] = t.phases_s.value(name, 0.0) + ns_to_s(now - phase_start);
+  phase_start = now;
+}
+
+TrialSpec trial_spec(const Scenario& s, const Cell& c, double writer_rate) {
+  TrialSpec spec;
+  spec.cell = c;
+  spec.database = DatabaseSpec(s);
+  spec.load = LoadSpec{"", "", s.workload, int(c.writers), int(s.readers), writer_rate, s.reader_rate,
+                       s.reader_shape, c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous,
+                       s.wal_autocheckpoint, ""};
+  spec.warmup_s = s.warmup_s;
+  spec.baseline_s = s.baseline_s;
+  spec.cooldown_s = s.cooldown_s;
+  spec.backup_timeout_s = s.backup_timeout_s;
+  spec.backups = s.backups;
+  spec.backup_interval_s = s.backup_interval_s;
+  spec.integrity_check = s.integrity_check;
+  spec.fault = {s.fault_at, s.fault_delay_ms, s.fault_pause_ms, s.fault_write_limit_kb};
+  return spec;
+}
+
+TrialResult run_trial(const TrialSpec& spec, const TrialEnv& env) {
+  const Cell& c = spec.cell;
+  const StrategyInfo& info = *find_strategy(c.strategy.name);
+  TrialState ts(spec, env, info, resolve_sqlite_build(c.sqlite), make_workload(spec.database.workload)->checks(),
+                start_record(spec, resolve_params(info, c.strategy.params)));
+  TrialResult& t = ts.t;
+  t.expected_safe = info.expected_safe(c.mode, t.params);
+  t.sqlite_info = ts.build.info;
+  const Scenario fault_options = fault_scenario(spec);
+  t.fault = planned_fault(fault_options, c);  // the nemesis (driver/nemesis.h)
+  // Paths inside results.json are relative to the run folder, so it can move.
+  ts.rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label), c.repetition);
+
+  // Prepare. Whether the strategy applies depends on the cell's SQLite too
+  // (incremental needs sqlite_dbpage): another build is asked below.
+  if (auto why = ts.build.self ? info.skip_reason(c.mode, true) : std::string(); !why.empty()) return skipped(ts, why);
+  // The database and the destination: in the run folder, or on a fresh
+  // filesystem made for this trial (driver/place.h).
+  Place place = make_place(c.filesystem, env.run_dir + "/" + ts.rel, c.db_mb);
+  if (!place.cannot.empty()) return skipped(ts, place.cannot);
+  t.filesystem_info = place.info;
+  ts.dir = env.run_dir + "/" + ts.rel;
+  fs::create_directories(ts.dir);
+  ts.db = place.data_dir + "/db.sqlite";
+  Nemesis nemesis(fault_options, c);  // a fault's destination filesystem, before any work
+  if (!nemesis.cannot().empty()) return skipped(ts, nemesis.cannot());
+  ts.snapshot = nemesis.destination(place.dest_dir + "/snapshot.db");
+  ts.dest_dir = fs::path(ts.snapshot).parent_path().string();
+  // Where the files are decides too (btrfs-snapshot needs btrfs, ...): before
+  // any work is spent on the trial.
+  if (auto why = skip_reason_in(ts.build, info, c.mode, ts.db, ts.snapshot); !why.empty()) return skipped(ts, why);
+  Cleanup cleanup{ts};
+  prepare_database(ts, place);
+  ts.phase("prepare");
+
+  std::unique_ptr<Load> load = start_load(ts);
+  backups_and_stop(ts, *load, nemesis);
+  judge_snapshots(ts, *load, nemesis);
+  nemesis.after_trial(t, *load, ts.db, ts.dir);
+  if (!env.keep_snapshots) remove_db_files(ts.snapshot);
+  if (auto m = memory_of(getpid())) load->mem_driver.add(*m);
+  ts.phase("validate");
+  record(ts, *load);
   return t;
 }
 
-TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string& why) {
-  TrialResult t;
-  t.cell = c;
-  t.params = c.strategy.params;
-  t.readers = s.readers;
-  t.rate = s.rate;
-  t.reader_rate = s.reader_rate;
-  t.reader_shape = s.reader_shape;
+TrialResult harness_failure(const TrialSpec& spec, const std::string& why) {
+  const Cell& c = spec.cell;
+  TrialResult t = start_record(spec, c.strategy.params);
   t.harness_error = why;
   BackupRun& b = t.backups.emplace_back();
   b.backup.strategy = c.strategy.name;
@@ -371,7 +244,7 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
   b.backup.error = "harness error: " + why;
   std::vector<std::string> checks;
   try {
-    if (auto w = make_workload(s.workload)) checks = w->checks();
+    if (auto w = make_workload(spec.database.workload)) checks = w->checks();
   } catch (const std::exception&) {
   }
   b.verdict = no_snapshot(VerdictStatus::kFailed, "harness error: " + why, checks);
@@ -384,6 +257,13 @@ TrialResult harness_failure(const Cell& c, const Scenario& s, const std::string&
     t.fault->detail = "the trial failed in the harness";
   }
   return t;
+}
+
+nlohmann::json holders_json(const std::string& db) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& h : find_holders(db))
+    out.push_back({{"pid", h.pid}, {"command", h.command}, {"file", h.file}, {"access", h.access}});
+  return out;
 }
 
 }  // namespace bb

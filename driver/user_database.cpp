@@ -193,7 +193,7 @@ DatabaseInfo inspect_user_database(const std::string& src, const std::string& sc
   return d;
 }
 
-std::string user_data_key(const Scenario& s) {
+std::string user_data_key(const DatabaseSpec& s) {
   if (!s.database.empty()) return "db-" + identity_of(s.database);
   if (is_file_workload(s.workload)) return "file-" + load_workload_file(workload_file_path(s.workload)).hash;
   return {};

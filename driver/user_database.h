@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "driver/populate.h"
 #include "driver/scenario.h"
 
 namespace bb {
@@ -35,7 +36,7 @@ DatabaseInfo inspect_user_database(const std::string& src, const std::string& sc
 
 // What identifies a scenario's own data in the template cache: the database's
 // identity, else the workload file's text; empty for the built-in workloads.
-std::string user_data_key(const Scenario& s);
+std::string user_data_key(const DatabaseSpec& s);
 
 // Before any trial (and before the run folder exists): checks --database and
 // the workload file against each other (every statement prepares, picks return
