@@ -11,6 +11,8 @@
 #include "driver/builds.h"
 #include "driver/place.h"
 #include "driver/templates.h"
+#include "results/merge.h"
+#include "core/errors.h"
 
 namespace bb {
 
@@ -73,6 +75,36 @@ ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& 
   p.capacity_tx_s = p.seconds > 0 ? double(p.commits) / p.seconds : 0;
   p.writer_rate = p.utilisation * p.capacity_tx_s / double(writers);
   return p;
+}
+
+std::string probe_key(const std::string& mode, int64_t db_mb, int64_t writers, const std::string& filesystem,
+                      const std::string& sqlite) {
+  std::string k = fmt::format("{}-{}MB-w{}", mode, db_mb, writers);
+  if (filesystem != "host") k += "-" + filesystem;
+  if (sqlite != "system") k += "-sqlite" + std::to_string(std::hash<std::string>{}(sqlite) % 100000);
+  return k;
+}
+
+std::string probe_key(const Cell& c) { return probe_key(c.mode, c.db_mb, c.writers, c.filesystem, c.sqlite); }
+
+// The per-writer rates another run's capacity probes chose, by probe key; every
+// cell must find one (checked before any work).
+std::map<std::string, double> rates_from(const std::string& dir, const std::vector<Cell>& cells,
+                                        nlohmann::json& probes) {
+  auto r = merge_runs({dir}, {.summary = false});
+  std::map<std::string, double> out;
+  for (auto p : r.value("probes", nlohmann::json::array())) {
+    p["from"] = dir;  // the probe was that run's; this run reuses its rate
+    probes.push_back(p);
+    out[probe_key(p.value("mode", ""), p.value("db_mb", int64_t(0)), p.value("writers", int64_t(0)),
+                  p.value("filesystem", "host"), p.value("sqlite", "system"))] = p.value("writer_rate", 0.0);
+  }
+  for (auto& c : cells)
+    if (!out.count(probe_key(c)))
+      throw UsageError(fmt::format("--rates-from {}: that run has no capacity probe for {} (it ran other cells, or a "
+                                   "fixed rate)",
+                                   dir, probe_key(c)));
+  return out;
 }
 
 }  // namespace bb

@@ -6,7 +6,9 @@
 // x filesystem x SQLite build.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "driver/scenario.h"
 
@@ -28,5 +30,16 @@ void to_json(nlohmann::json& j, const ProbeResult& p);
 // Runs one probe for cells like `c` (its mode, size, writers, filesystem and
 // SQLite build) in `dir` (a fresh database, removed afterwards).
 ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& dir);
+
+// The key cells share a probe by: mode, size, writers, filesystem, SQLite build.
+std::string probe_key(const std::string& mode, int64_t db_mb, int64_t writers, const std::string& filesystem,
+                      const std::string& sqlite);
+std::string probe_key(const Cell& c);
+
+// The per-writer rates another run's capacity probes chose (`--rates-from`), by
+// probe key; every cell must find one (UsageError, before any work). The probes
+// borrowed are added to `probes`, each marked with where it came from.
+std::map<std::string, double> rates_from(const std::string& dir, const std::vector<Cell>& cells,
+                                        nlohmann::json& probes);
 
 }  // namespace bb
