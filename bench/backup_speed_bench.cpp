@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "driver/populate.h"
+#include "databases/populate.h"
 #include "core/files.h"
 #include "strategies/file_copy.h"
 #include "strategies/runner.h"
@@ -26,7 +26,7 @@ const std::string& source_db() {
     fs::path dir = fs::temp_directory_path() / "bb-speed-bench";
     fs::create_directories(dir);
     std::string p = (dir / "source.db").string();
-    Scenario s;
+    DatabaseSpec s;
     create_database(p, s, "wal", mb, 1);
     return p;
   }();

@@ -1,11 +1,11 @@
 // `backup-bench cache`: where the template databases are, what is in it, and
-// clearing it (driver/templates.h).
+// clearing it (databases/templates.h).
 #include <fmt/format.h>
 
 #include <filesystem>
 
 #include "cli/commands.h"
-#include "driver/templates.h"
+#include "databases/templates.h"
 
 namespace bb {
 namespace {

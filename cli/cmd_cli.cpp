@@ -8,7 +8,7 @@
 #include "bb_build_info.h"
 #include "cli/commands.h"
 #include "core/errors.h"
-#include "driver/context.h"
+#include "core/context.h"
 
 namespace bb {
 

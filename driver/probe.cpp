@@ -9,8 +9,8 @@
 #include "core/files.h"
 #include "driver/load.h"
 #include "driver/builds.h"
-#include "driver/place.h"
-#include "driver/templates.h"
+#include "databases/place.h"
+#include "databases/templates.h"
 #include "results/merge.h"
 #include "core/errors.h"
 
@@ -43,7 +43,7 @@ ProbeResult probe_capacity(const Scenario& s, const Cell& c, const std::string& 
     const std::string& db;
     ~Cleanup() { remove_db_files(db); }
   } cleanup{db};
-  instantiate_database(db, s, mode, db_mb);
+  instantiate_database(db, database_spec(s), mode, db_mb);
   LoadSpec spec{resolve_sqlite_build(c.sqlite).exe, db, s.workload, int(writers), int(s.readers), 0.0, s.reader_rate, s.reader_shape,
                 seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous, s.wal_autocheckpoint, dir};
   // A closed loop can outrun the checkpoints: some connection always holds the

@@ -15,13 +15,13 @@
 #include "core/shared_state.h"
 #include "driver/builds.h"
 #include "driver/console.h"
-#include "driver/context.h"
+#include "core/context.h"
 #include "driver/leftovers.h"
 #include "driver/probe.h"
 #include "driver/run_folder.h"
-#include "driver/templates.h"
+#include "databases/templates.h"
 #include "driver/trial.h"
-#include "driver/user_database.h"
+#include "databases/user_database.h"
 #include "results/files.h"
 #include "results/summary.h"
 
@@ -45,7 +45,7 @@ struct RunPlan {
 RunPlan plan_run(Scenario& s, const RunOptions& opt) {
   RunPlan p;
   // The user's database and workload file first: they may set db_mb.
-  p.user_data = prepare_user_data(s);
+  p.user_data = prepare_user_data(database_spec(s), s.db_mb);
   if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
     throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
   check_scenario(s);

@@ -15,7 +15,7 @@
 
 #include "core/errors.h"
 #include "core/files.h"
-#include "driver/templates.h"
+#include "databases/templates.h"
 
 namespace fs = std::filesystem;
 

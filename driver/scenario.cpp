@@ -581,4 +581,8 @@ std::vector<Cell> shard(const std::vector<Cell>& cells, int k, int n) {
   return out;
 }
 
+DatabaseSpec database_spec(const Scenario& s) {
+  return {s.workload, s.database, s.page_size, s.seed, s.template_cache};
+}
+
 }  // namespace bb

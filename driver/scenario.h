@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "databases/populate.h"
 #include "results/cell.h"
 #include "strategies/strategy.h"
 
@@ -48,7 +49,7 @@ struct Scenario {
   int64_t wal_autocheckpoint = 1000;
   int64_t busy_timeout_ms = 5000;
   int64_t busy_poll_ms = 0;  // workers retry a busy lock this often; 0 = SQLite's own back-off
-  bool template_cache = true;  // start trials from cached template databases (driver/templates.h)  // workers retry a lock this often while it is busy
+  bool template_cache = true;  // start trials from cached template databases (databases/templates.h)  // workers retry a lock this often while it is busy
   double warmup_s = 0.5;
   double baseline_s = 2;
   double backup_timeout_s = 0;     // 0 = auto: scaled with the database (driver/time_limit.h)
@@ -93,6 +94,9 @@ Scenario load_preset(const std::string& name);
 void set_strategies(Scenario& s, const std::string& list);
 
 nlohmann::json to_json(const Scenario& s);
+
+// What a scenario's trials make their databases of (databases/populate.h).
+DatabaseSpec database_spec(const Scenario& s);
 
 // Checks what no single option can: worker counts within the shared segment's
 // slots, one label per strategy variant, a matrix of sane size. UsageError.

@@ -10,8 +10,8 @@
 
 #include "core/files.h"
 #include "core/holders.h"
-#include "driver/place.h"
-#include "driver/templates.h"
+#include "databases/place.h"
+#include "databases/templates.h"
 #include "driver/time_limit.h"
 #include "driver/trial_steps.h"
 #include "results/series.h"
@@ -170,7 +170,7 @@ void TrialState::phase(const char* name) {
 TrialSpec trial_spec(const Scenario& s, const Cell& c, double writer_rate) {
   TrialSpec spec;
   spec.cell = c;
-  spec.database = DatabaseSpec(s);
+  spec.database = database_spec(s);
   spec.load = LoadSpec{"", "", s.workload, int(c.writers), int(s.readers), writer_rate, s.reader_rate,
                        s.reader_shape, c.seed, s.busy_timeout_ms, s.busy_poll_ms, s.synchronous,
                        s.wal_autocheckpoint, ""};
@@ -202,7 +202,7 @@ TrialResult run_trial(const TrialSpec& spec, const TrialEnv& env) {
   // (incremental needs sqlite_dbpage): another build is asked below.
   if (auto why = ts.build.self ? info.skip_reason(c.mode, true) : std::string(); !why.empty()) return skipped(ts, why);
   // The database and the destination: in the run folder, or on a fresh
-  // filesystem made for this trial (driver/place.h).
+  // filesystem made for this trial (databases/place.h).
   Place place = make_place(c.filesystem, env.run_dir + "/" + ts.rel, c.db_mb);
   if (!place.cannot.empty()) return skipped(ts, place.cannot);
   t.filesystem_info = place.info;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "driver/load.h"
-#include "driver/populate.h"
+#include "databases/populate.h"
 #include "driver/scenario.h"
 #include "results/trial_result.h"
 

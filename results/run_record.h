@@ -19,7 +19,7 @@ struct RunRecord {
   std::string sqlite_version;
   std::string started_at, finished_at;  // UTC, ISO 8601; finished_at empty until the run ends
   std::string command_line;
-  nlohmann::json host = nlohmann::json::object();      // driver/context.h
+  nlohmann::json host = nlohmann::json::object();      // core/context.h
   nlohmann::json scenario = nlohmann::json::object();  // the scenario as run
   nlohmann::json database = nullptr, workload_file = nullptr;  // the user's own (docs/your-database.md)
   nlohmann::json strategies = nlohmann::json::object();        // the registry's facts per strategy

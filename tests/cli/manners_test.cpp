@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "driver/context.h"
+#include "core/context.h"
 #include "tests/test_support.h"
 
 namespace bb {

@@ -4,6 +4,7 @@
   core/                       SQLite wrapper, clock, processes, shared memory, samples
   workloads/ strategies/      peers: one file per workload/strategy, registered by name
   validation/                 judges snapshots by a workload's invariants
+  databases/                  a trial's database: templates, population, the user's own, its place
   results/                    the records of results.json, metrics, series, summary, merge
   compare/                    the regression gate over two results files
   driver/                     scenarios, the load, trials, runs
@@ -21,11 +22,12 @@ ALLOWED = {
     "workloads": {"core", "workloads"},
     "strategies": {"core", "strategies"},
     "validation": {"core", "workloads", "validation"},
+    "databases": {"core", "workloads", "databases"},
     "results": {"core", "workloads", "strategies", "validation", "results"},
     "compare": {"core", "workloads", "strategies", "validation", "results", "compare"},
-    "driver": {"core", "workloads", "strategies", "validation", "results", "driver"},
-    "cli": {"core", "workloads", "strategies", "validation", "results", "compare", "driver", "cli"},
-    "bench": {"core", "workloads", "strategies", "validation", "results", "driver"},
+    "driver": {"core", "workloads", "strategies", "validation", "databases", "results", "driver"},
+    "cli": {"core", "workloads", "strategies", "validation", "databases", "results", "compare", "driver", "cli"},
+    "bench": {"core", "workloads", "strategies", "validation", "databases", "results", "driver"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

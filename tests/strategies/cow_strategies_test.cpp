@@ -4,6 +4,7 @@
 // SQLite recovers; reflink-copy's lock held for a fraction of exclusive-copy's
 // on the same 256 MB database; skips with a reason off copy-on-write
 // filesystems; nothing left mounted afterwards.
+#include <algorithm>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -195,12 +196,20 @@ TEST_F(OnBtrfs, ReflinkCopyHoldsItsLockForUnderATenthOfExclusiveCopys) {
   // clone first writes out the dirty pages of what it clones, so reflink-copy
   // must flush before it locks (without that: 260 ms under the lock, measured).
   ASSERT_GE(fs::file_size(src), 256u << 20);
-  auto excl = backup("exclusive-copy", src, dest_dir_ + "/exclusive.db");
-  auto ref = backup("reflink-copy", src, dest_dir_ + "/reflink.db");
-  ASSERT_EQ(excl["status"], "completed") << excl.dump();
-  ASSERT_EQ(ref["status"], "completed") << ref.dump();
-  const double held_excl = excl["extra"]["lock_held_ms"].get<double>();
-  const double held_ref = ref["extra"]["lock_held_ms"].get<double>();
+  // Each is timed three times and its least is kept: a process descheduled
+  // while it holds the lock (a busy machine) only ever adds time, and a few ms
+  // of that would swamp reflink-copy's hold, which is the mechanism's cost.
+  nlohmann::json excl, ref;
+  double held_excl = 1e300, held_ref = 1e300;
+  for (int i = 0; i < 3; ++i) {
+    for (auto copy : {"/reflink.db", "/exclusive.db"}) fs::remove(dest_dir_ + copy);
+    excl = backup("exclusive-copy", src, dest_dir_ + "/exclusive.db");
+    ref = backup("reflink-copy", src, dest_dir_ + "/reflink.db");
+    ASSERT_EQ(excl["status"], "completed") << excl.dump();
+    ASSERT_EQ(ref["status"], "completed") << ref.dump();
+    held_excl = std::min(held_excl, excl["extra"]["lock_held_ms"].get<double>());
+    held_ref = std::min(held_ref, ref["extra"]["lock_held_ms"].get<double>());
+  }
   std::cout << fmt::format("lock held on {} MB: exclusive-copy {:.2f} ms, reflink-copy {:.2f} ms, ratio {:.4f}\n",
                            fs::file_size(src) >> 20, held_excl, held_ref, held_ref / held_excl);
   RecordProperty("lock_held_ratio", fmt::format("{:.4f}", held_ref / held_excl));

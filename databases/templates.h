@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "driver/populate.h"
+#include "databases/populate.h"
 
 namespace bb {
 

@@ -1,5 +1,5 @@
 // Host, build and SQLite facts for the results' context block.
-#include "driver/context.h"
+#include "core/context.h"
 
 #include <sqlite3.h>
 #include <sys/statfs.h>

@@ -1,5 +1,5 @@
 // Making a trial's place.
-#include "driver/place.h"
+#include "databases/place.h"
 
 #include <filesystem>
 

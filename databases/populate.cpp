@@ -1,5 +1,5 @@
 // Fresh trial databases.
-#include "driver/populate.h"
+#include "databases/populate.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "core/errors.h"
 #include "core/sqlite_db.h"
 #include "core/files.h"
-#include "driver/user_database.h"
+#include "databases/user_database.h"
 #include "workloads/workload.h"
 
 namespace bb {

@@ -1,5 +1,5 @@
 // The template cache: populate once, copy per trial.
-#include "driver/templates.h"
+#include "databases/templates.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 
 #include "core/clock.h"
 #include "core/files.h"
-#include "driver/context.h"
-#include "driver/populate.h"
-#include "driver/user_database.h"
+#include "core/context.h"
+#include "databases/populate.h"
+#include "databases/user_database.h"
 
 namespace fs = std::filesystem;
 

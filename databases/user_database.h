@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "driver/populate.h"
-#include "driver/scenario.h"
+#include "databases/populate.h"
+#include <vector>
 
 namespace bb {
 
@@ -40,9 +40,9 @@ std::string user_data_key(const DatabaseSpec& s);
 
 // Before any trial (and before the run folder exists): checks --database and
 // the workload file against each other (every statement prepares, picks return
-// rows, invariants already hold), replaces db_mb with the database's size, and
+// rows, invariants already hold), replaces `db_mb` with the database's size, and
 // returns what results.json records: {"database": ..., "workload_file": ...}.
 // UsageError naming the file, line and statement.
-nlohmann::json prepare_user_data(Scenario& s);
+nlohmann::json prepare_user_data(const DatabaseSpec& s, std::vector<int64_t>& db_mb);
 
 }  // namespace bb

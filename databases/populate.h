@@ -2,24 +2,19 @@
 #pragma once
 #include <string>
 
-#include "driver/scenario.h"
 
 namespace bb {
 
 // What a trial's database is made of: the workload (its schema and rows), or
 // the user's database (docs/your-database.md), its page size and seed, and
-// whether templates are cached. A scenario converts to it, so a caller holding
-// one passes it as is.
+// whether templates are cached (a scenario gives one: database_spec in
+// driver/scenario.h).
 struct DatabaseSpec {
   std::string workload = "ledger";  // a registered name, or "file:PATH"
   std::string database;             // the user's database (absolute path); empty: populate
   int64_t page_size = 4096;
   int64_t seed = 1;
   bool template_cache = true;
-  DatabaseSpec() = default;
-  DatabaseSpec(const Scenario& s)  // NOLINT: implicit on purpose (see above)
-      : workload(s.workload), database(s.database), page_size(s.page_size), seed(s.seed),
-        template_cache(s.template_cache) {}
 };
 
 // Creates `path` (removing an old one and its sidecars) in `mode`, populated to

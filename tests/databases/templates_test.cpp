@@ -1,14 +1,14 @@
-// Template databases (driver/templates.h): a trial's copy of a cached template is
+// Template databases (databases/templates.h): a trial's copy of a cached template is
 // byte-identical to a fresh population with the same seed, a second instance is
 // a cache hit, and another seed gives another database.
-#include "driver/templates.h"
+#include "databases/templates.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 
-#include "driver/populate.h"
+#include "databases/populate.h"
 #include "tests/test_support.h"
 
 namespace bb {
@@ -23,7 +23,7 @@ class Templates : public ::testing::TestWithParam<std::string> {
 
 TEST_P(Templates, ACopyIsByteIdenticalToAFreshPopulationAndTheSecondIsACacheHit) {
   const std::string mode = GetParam();
-  Scenario s;
+  DatabaseSpec s;
   s.seed = 7;
   EXPECT_EQ(template_cache_dir(), dir_ / "cache");
   auto first = instantiate_database(dir_ / "a.db", s, mode, 2);

@@ -1,5 +1,5 @@
 // The user's database: refusals, a consistent copy, a description.
-#include "driver/user_database.h"
+#include "databases/user_database.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,8 +19,8 @@
 #include "core/errors.h"
 #include "core/files.h"
 #include "core/sqlite_db.h"
-#include "driver/populate.h"
-#include "driver/templates.h"
+#include "databases/populate.h"
+#include "databases/templates.h"
 #include "workloads/file_workload.h"
 
 namespace fs = std::filesystem;
@@ -199,7 +199,7 @@ std::string user_data_key(const DatabaseSpec& s) {
   return {};
 }
 
-nlohmann::json prepare_user_data(Scenario& s) {
+nlohmann::json prepare_user_data(const DatabaseSpec& s, std::vector<int64_t>& db_mb) {
   nlohmann::json out{{"database", nullptr}, {"workload_file", nullptr}};
   if (s.database.empty() && !is_file_workload(s.workload)) return out;
   if (!s.database.empty() && !is_file_workload(s.workload))
@@ -223,12 +223,12 @@ nlohmann::json prepare_user_data(Scenario& s) {
     DatabaseInfo d = inspect_user_database(s.database, db_path);
     out["database"] = to_json(d);
     db_name = d.name;
-    s.db_mb = {std::max<int64_t>(1, int64_t(std::ceil(double(d.bytes + d.wal_bytes) / double(1 << 20))))};
+    db_mb = {std::max<int64_t>(1, int64_t(std::ceil(double(d.bytes + d.wal_bytes) / double(1 << 20))))};
   } else {
-    create_database(db_path, s, "delete", s.db_mb.front(), uint64_t(s.seed));
+    create_database(db_path, s, "delete", db_mb.front(), uint64_t(s.seed));
     db_name = "the database its populate builds";
     const int64_t bytes = file_size_or_zero(db_path);
-    s.db_mb = {std::max<int64_t>(1, int64_t(std::ceil(double(bytes) / double(1 << 20))))};
+    db_mb = {std::max<int64_t>(1, int64_t(std::ceil(double(bytes) / double(1 << 20))))};
   }
   {
     Db db(db_path, SQLITE_OPEN_READWRITE);
