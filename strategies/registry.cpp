@@ -15,7 +15,8 @@ namespace bb {
 static int contract_rank(const std::string& n) {
   static const std::vector<std::string> order{"online",      "vacuum-into",    "exclusive-copy", "raw-copy",
                                               "wal-snapshot-copy", "cli-backup", "fs-snapshot",
-                                              "btrfs-snapshot", "reflink-copy", "incremental"};
+                                              "btrfs-snapshot", "reflink-copy", "incremental",
+                                              "python-backup", "litestream"};
   auto it = std::find(order.begin(), order.end(), n);
   return int(it - order.begin());
 }
@@ -63,6 +64,7 @@ nlohmann::json strategies_json() {
                    {"description", s.description},
                    {"safety_note", s.safety_note},
                    {"needs", s.needs},
+                   {"continuous", bool(s.companion)},
                    {"params", params}});
   }
   return out;

@@ -119,6 +119,19 @@ class BackupJob {
   BackupProgress& progress_;
 };
 
+// A process that runs beside the load for a whole trial (continuous replication:
+// `litestream replicate`): started before the load, stopped after it. The
+// strategy's `run` then produces the snapshot from what it replicated.
+struct CompanionSpec {
+  std::string name;     // "litestream replicate", for messages
+  std::string exe;      // the program (fork + exec)
+  std::vector<std::string> args;
+  std::string version;  // what it reports about itself
+  std::string ready_text;  // a line of its output holding this: it is ready (empty: ready at once)
+  std::vector<std::string> files;  // files and folders it makes, removed after the trial
+  nlohmann::json facts = nlohmann::json::object();  // its settings, for results.json
+};
+
 struct StrategyInfo {
   std::string name;
   std::string description;
@@ -139,6 +152,12 @@ struct StrategyInfo {
   // Copies job.src to job.tmp(); throws on failure (BackupFailure, SqliteError,
   // std::system_error, ...: the runner turns each into one failure kind).
   std::function<void(BackupJob&)> run;
+  // Continuous strategies only: the companion for the trial's database `db`,
+  // with its replica in the folder `replica_dir` (made by the strategy). Its
+  // snapshot trails the source by a recovery point, which is measured, not
+  // judged: freshness checks that it holds nothing from the future.
+  std::function<CompanionSpec(const std::string& db, const std::string& replica_dir, const Params&)> companion =
+      nullptr;
 };
 
 // Why a backup of `src` to `dest` is skipped (skip_reason, then fs_skip_reason
