@@ -59,6 +59,7 @@ std::set<std::string> recorded_trials(const fs::path& dir, bool& complete) {
 // their sidecars, worker samples, temporaries, validation's private copy.
 bool trial_debris(const std::string& name) {
   return name.rfind("db.sqlite", 0) == 0 || name.rfind("snapshot", 0) == 0 || name.rfind("worker", 0) == 0 ||
+         name == ".db.sqlite-litestream" || name == "replica" ||  // a continuous strategy's (driver/companion.h)
          name.rfind("bb-validate-", 0) == 0 || partial_pid(name) != 0;
 }
 

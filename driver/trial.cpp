@@ -12,6 +12,7 @@
 #include "core/holders.h"
 #include "databases/place.h"
 #include "databases/templates.h"
+#include "driver/companion.h"
 #include "driver/time_limit.h"
 #include "driver/trial_steps.h"
 #include "results/series.h"
@@ -108,6 +109,8 @@ std::unique_ptr<Load> start_load(TrialState& ts) {
   load->watch_until(ts.t.t0_ns + s_to_ns(ts.spec.warmup_s), 0, "warm-up");
   ts.phase("warmup");
   ts.t.baseline.begin = now_ns();
+  if (ts.companion->takes_fault(ts.spec.cell.fault))
+    ts.companion->kill_at(ts.t.baseline.begin + ts.spec.fault.delay_ms * 1'000'000);
   load->watch_until(ts.t.baseline.begin + s_to_ns(ts.spec.baseline_s), 0, "baseline");
   ts.phase("baseline");
   ts.t.holders = holders_json(ts.db);
@@ -125,6 +128,7 @@ void backups_and_stop(TrialState& ts, Load& load, Nemesis& nemesis) {
   ts.phase("cooldown");
   ts.progress("stopping the load");
   load.stop();
+  ts.companion->stop();
   compute_figures(ts.t, load);
   if (!load.kinds.empty()) ts.t.workload_kinds = load.kinds;
   ts.phase("stop");
@@ -219,11 +223,17 @@ TrialResult run_trial(const TrialSpec& spec, const TrialEnv& env) {
   Cleanup cleanup{ts};
   prepare_database(ts, place);
   ts.phase("prepare");
+  // A continuous strategy's replicator: running and ready before any worker
+  // starts, for the whole load; stopped before the Cleanup runs.
+  Companion companion(info, t.params, ts.db, ts.dest_dir + "/replica", ts.dir + "/companion.log",
+                      30 + double(t.db_bytes) / 50e6);
+  ts.companion = &companion;
 
   std::unique_ptr<Load> load = start_load(ts);
   backups_and_stop(ts, *load, nemesis);
   judge_snapshots(ts, *load, nemesis);
   nemesis.after_trial(t, *load, ts.db, ts.dir);
+  companion.record(t, load->writer_samples);
   if (!env.keep_snapshots) remove_db_files(ts.snapshot);
   if (auto m = memory_of(getpid())) load->mem_driver.add(*m);
   ts.phase("validate");

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/files.h"
+#include "driver/companion.h"
 #include "driver/trial_steps.h"
 #include "strategies/atomic_dest.h"
 
@@ -105,7 +106,7 @@ void run_backup(TrialState& ts, Load& load, Nemesis& nemesis, int k, int64_t fir
   const int64_t spawned = now_ns();
   pid_t pid = spawn(ts.build.exe, backup_args(ts, load), {.stdout_path = ts.dir + "/backup.log", .stderr_too = true});
   load.adopt(pid);
-  nemesis.strike(load, pid);
+  if (!ts.companion || !ts.companion->takes_fault(spec.cell.fault)) nemesis.strike(load, pid);
   WalWatch wal;
   const std::string what = fmt::format("backup {}{} (time limit {:g}s)", ts.info.name,
                                        spec.backups > 1 ? fmt::format(" {}/{}", k + 1, spec.backups) : "",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "driver/companion.h"
 #include "driver/time_limit.h"
 #include "driver/trial_steps.h"
 #include "validation/validator.h"
@@ -68,6 +69,7 @@ void compute_figures(TrialResult& t, const Load& load) {
   t.behind_schedule = load.behind;
   t.max_lag_ms = ns_to_ms(load.max_lag_ns);
   t.db_bytes_end = load.sizes.empty() ? t.db_bytes : load.sizes.back().db;
+  t.wal_over_trial = wal_over_trial(load.sizes, t.cell.mode);
 }
 
 void judge_snapshots(TrialState& ts, Load& load, Nemesis& nemesis) {
@@ -76,7 +78,8 @@ void judge_snapshots(TrialState& ts, Load& load, Nemesis& nemesis) {
   const std::string& workload = spec.database.workload;
   for (auto& b : ts.t.backups) {
     ts.progress(spec.backups > 1 ? fmt::format("validating {}/{}", b.index + 1, spec.backups) : "validating");
-    const FreshnessBounds bounds = nemesis.widen(freshness_bounds(load.writer_samples, b.snapshot), load);
+    FreshnessBounds bounds = nemesis.widen(freshness_bounds(load.writer_samples, b.snapshot), load);
+    if (ts.companion) bounds = ts.companion->judged(bounds);  // a replica trails by its recovery point
     if (b.backup.completed()) {
       // The cell's own SQLite judges its snapshot; a private copy for recovery,
       // if one is needed, goes beside the trial.

@@ -15,6 +15,8 @@
 
 namespace bb {
 
+class Companion;
+
 // A trial under way: what it runs, its record so far, its folder and files.
 struct TrialState {
   TrialState(const TrialSpec& s, const TrialEnv& e, const StrategyInfo& i, SqliteBuildRef b,
@@ -28,6 +30,7 @@ struct TrialState {
   TrialResult t;
   std::string rel, dir;              // the trial's folder: relative to the run folder, and absolute
   std::string db, snapshot, dest_dir;  // set once the trial has a place
+  Companion* companion = nullptr;      // a continuous strategy's replicator (driver/companion.h)
   int64_t phase_start = now_ns();
 
   void progress(const std::string& what) const {

@@ -144,7 +144,9 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"errors", t.errors},
        {"fault", fault_json(t)},
        {"outcome_check", check_json(t.outcome_check)},
-       {"source_check", check_json(t.source_check)}};
+       {"source_check", check_json(t.source_check)},
+       {"continuous", t.continuous},
+       {"wal_over_trial", t.wal_over_trial}};
   auto& w = j["writers"];
   w["baseline"] = WindowFigures{true, t.writers_baseline};
   w["total_commits"] = t.total_commits;

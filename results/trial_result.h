@@ -91,6 +91,10 @@ struct TrialResult {
   // at the destination), whether the source was intact afterwards.
   std::optional<FaultRecord> fault;
   std::optional<FaultCheck> outcome_check, source_check;
+  // A continuous strategy's companion and recovery point (driver/companion.h);
+  // null for every other strategy.
+  nlohmann::json continuous = nullptr;
+  nlohmann::json wal_over_trial = nullptr;  // WAL size from warm-up to stop (null outside WAL mode)
 
   BackupRun& first() { return backups.at(0); }
   const BackupRun& first() const { return backups.at(0); }
