@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include "results/continuous.h"
 #include "results/files.h"
 
 namespace bb {
@@ -113,6 +114,7 @@ void RunConsole::trial_done(const nlohmann::json& t) {
 
 void RunConsole::finished(const nlohmann::json& results, const RunEnding& e) {
   say(stdout, summary_table(results));
+  say(stdout, continuous_table(results));
   say(stdout, fmt::format("\nresults: {}/results.json\n", dir_));
   if (!unsteady_.empty())
     say(stderr, fmt::format("WARNING: {} trial(s) had an unsteady load before the backup and are left out of writer "

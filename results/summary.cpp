@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/json_optional.h"
+#include "results/continuous.h"
 #include "results/metrics.h"
 #include "results/series.h"
 #include "results/trial_result.h"
@@ -194,6 +195,7 @@ nlohmann::json summarize(const nlohmann::json& trials,
     row["series_missing"] = series_missing;
     out.push_back(row);
   }
+  add_continuous(out, trials, series_path);  // litestream's recovery point and cost (results/continuous.h)
   return out;
 }
 
