@@ -8,6 +8,7 @@ import html
 import os
 
 import claims as C
+import continuous as CT
 import figures as F
 import recommend as R
 import summary_table as T
@@ -353,11 +354,13 @@ def raw_files_html(results, out_dir):
 def page(results, out_dir, charts_drawn):
     judged = C.judge_claims(results)
     recs = R.recommend(results)
+    continuous = CT.section_html(results, esc)
     title = f"backup-bench report: scenario {results.scenario.get('name', '?')}"
     toc = ["<nav><b>Contents</b><ol>",
            "<li><a href='#answer'>The answer</a><ol>"
            + "".join(f"<li><a href='#{esc(r['id'])}'>{esc(r['where'])}</a></li>" for r in recs)
-           + "<li><a href='#summary'>Summary table</a></li></ol></li>",
+           + "<li><a href='#summary'>Summary table</a></li>"
+           + ("<li><a href='#continuous'>Continuous vs periodic</a></li>" if continuous else "") + "</ol></li>",
            "<li><a href='#charts'>Charts</a><ol>"
            + "".join(f"<li><a href='#{n}'>{esc(t)}</a></li>" for n, t, _, _ in charts_drawn) + "</ol></li>",
            "<li><a href='#claims'>Claims of the article</a></li>",
@@ -375,6 +378,7 @@ def page(results, out_dir, charts_drawn):
         "“writer gap / schedule”: the longest gap of one writer between its commits, beside the gap its own schedule "
         "allows (a gap at the schedule's is no signal). Medians over the backups (every backup of every repetition) "
         "elsewhere. How each figure is measured: docs/measuring-impact.md.</p>", T.html_table(results),
+        continuous,
         "<h2 id=charts>Charts</h2>",
         "".join(figure_html(out_dir, *c) for c in charts_drawn),
         "<h2 id=claims>Claims of the article</h2>", claims_html(results, judged),

@@ -106,6 +106,13 @@ def _tradeoffs(best, cands, results):
     if best["restarts"]:
         out.append(f"{best['label']} restarted {best['restarts']:g} times per backup (median): under heavier writes it may not "
                    "finish in time")
+    # Continuous replication is a candidate like any other (its snapshots were
+    # OK); what it loses and what it costs between backups are said beside it.
+    for c in cands:
+        if isinstance(c["row"].raw.get("continuous"), dict):
+            import continuous
+            out.append("continuous replication, " + continuous.continuous_sentence(c["row"])
+                       + " A periodic backup's recovery point is the interval it is run at.")
     info = results.strategy_info(best["strategy"])
     if info.get("description"):
         out.append(f"how {best['label']} works: {info['description']}")

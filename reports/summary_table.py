@@ -196,8 +196,9 @@ def markdown(results):
 
 def write_markdown(results, path):
     """Writes summary.md (a function `run` may call too)."""
+    import continuous
     with open(path, "w") as f:
-        f.write(markdown(results))
+        f.write(markdown(results) + continuous.markdown(results))
 
 
 def main(argv):
