@@ -53,8 +53,13 @@ void run_python_backup(BackupJob& job) {
   // An idle connection of our own, held across the Python process: its close
   // is then never the last one, which would checkpoint a WAL source and delete
   // its -wal; ours closes without a checkpoint (source_db.h).
+  // In a rollback mode there is no -wal to keep, and reading now could meet a
+  // writer's lock: the connection only has to exist.
   SourceDb keep(job);
-  keep.query_int("SELECT count(*) FROM sqlite_schema");
+  if (job.mode == "wal") {
+    keep.busy_timeout(5000);
+    keep.query_int("SELECT count(*) FROM sqlite_schema");  // joins the WAL (a shared lock on the file)
+  }
   const int64_t pages = job.param_int("pages"), sleep_ms = job.param_int("sleep_ms");
   job.reading();  // the interpreter's start is in the window: it is part of the call
   Captured c = run_capture(kPython, {"-c", kScript, job.src, job.tmp(), std::to_string(pages),
