@@ -58,13 +58,18 @@ Companion::Companion(const StrategyInfo& info, const Params& params, const std::
   try {
     wait_ready(ready_timeout_s);
   } catch (...) {
-    stop();
+    cleanup();  // no destructor runs for a constructor that throws
     throw;
   }
 }
 
-Companion::~Companion() {
-  stop();
+Companion::~Companion() { cleanup(); }
+
+void Companion::cleanup() noexcept {
+  try {
+    stop();
+  } catch (...) {
+  }
   std::error_code ec;
   for (auto& f : spec_.files) fs::remove_all(f, ec);
 }
@@ -80,10 +85,19 @@ void Companion::wait_ready(double timeout_s) {
   if (fd >= 0) inotify_add_watch(fd, log_.c_str(), IN_MODIFY);
   const int64_t deadline = started_ns_ + s_to_ns(timeout_s);
   while (true) {
-    if (read_all(log_).find(spec_.ready_text) != std::string::npos) {
+    const std::string text = read_all(log_);
+    if (text.find(spec_.ready_text) != std::string::npos) {
       ready_ns_ = now_ns();
       break;
     }
+    if (!spec_.fail_text.empty())
+      if (auto at = text.find(spec_.fail_text); at != std::string::npos) {
+        size_t bol = text.rfind('\n', at);
+        bol = bol == std::string::npos ? 0 : bol + 1;
+        const size_t eol = text.find('\n', at);
+        not_ready_ = text.substr(bol, eol == std::string::npos ? std::string::npos : eol - bol);
+        break;
+      }
     if (g_interrupted) {
       if (fd >= 0) close(fd);
       throw Interrupted();
@@ -210,8 +224,12 @@ void Companion::record(TrialResult& t, const std::vector<Sample>& writers) {
                    {"recovery_point", backups.at(0)["recovery_point"]},
                    {"restore_s", backups.at(0)["restore_s"]},
                    {"backups", backups}};
+  if (!ready_ns_) {
+    const std::string why = not_ready_.empty() ? last_line(read_all(log_)) : not_ready_;
+    j["not_ready"] = why;
+    t.errors.push_back(spec_.name + " was never ready: " + why);
+  }
   t.continuous = j;
-  if (!ready_ns_) t.errors.push_back(spec_.name + " was never ready: " + last_line(read_all(log_)));
   if (t.fault && t.fault->kind == "kill-backup") {
     FaultRecord& f = *t.fault;
     f.target = spec_.name + " (the replicating process)";

@@ -64,6 +64,7 @@ class Companion {
 
  private:
   void wait_ready(double timeout_s);
+  void cleanup() noexcept;  // stop(), then remove the files it made
   void reap_locked(const ExitStatus& ex);
   void join();
 
@@ -76,6 +77,7 @@ class Companion {
   std::thread killer_;
   int64_t started_ns_ = 0, ready_ns_ = 0, kill_at_ns_ = 0, killed_ns_ = 0, ended_ns_ = 0;
   std::string ended_;  // how it ended, in words; empty while it runs
+  std::string not_ready_;  // what it said instead of becoming ready
   std::vector<FreshnessBounds> given_;  // per backup, in order
 };
 

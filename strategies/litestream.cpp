@@ -91,17 +91,20 @@ CompanionSpec make_companion(const std::string& db, const std::string& replica_d
       "dbs:\n  - path: {}\n    replicas:\n      - type: file\n        path: {}\n        sync-interval: {}ms\n",
       quoted(db), quoted(replica_dir), sync_ms);
   if (snap_ms > 0) yml += fmt::format("        snapshot-interval: {}ms\n", snap_ms);
-  {
+  c.args = {"replicate", "-config", config};
+  // The first snapshot of the first generation: from then on a restore works.
+  c.ready_text = "snapshot written";
+  // An error before that (a replica it cannot write: a full or failing disk)
+  // is not waited out: the restore will say what the replica holds.
+  c.fail_text = "level=ERROR";
+  c.files = {config, meta_of(db), replica_dir};
+  Captured v = run_capture(exe, {"version"});
+  c.version = v.output.substr(0, v.output.find('\n'));
+  {  // last: nothing may throw after the file exists (the caller removes c.files)
     std::ofstream out(config, std::ios::trunc);
     out << yml;
     if (!out.flush()) throw std::system_error(errno, std::generic_category(), "writing " + config);
   }
-  c.args = {"replicate", "-config", config};
-  // The first snapshot of the first generation: from then on a restore works.
-  c.ready_text = "snapshot written";
-  c.files = {config, meta_of(db), replica_dir};
-  Captured v = run_capture(exe, {"version"});
-  c.version = v.output.substr(0, v.output.find('\n'));
   c.facts = {{"config", yml},
              {"sync_interval_ms", sync_ms},
              {"snapshot_interval_ms", snap_ms > 0 ? nlohmann::json(snap_ms) : nlohmann::json(nullptr)},

@@ -128,6 +128,7 @@ struct CompanionSpec {
   std::vector<std::string> args;
   std::string version;  // what it reports about itself
   std::string ready_text;  // a line of its output holding this: it is ready (empty: ready at once)
+  std::string fail_text;   // a line holding this before it is ready: it will not be (e.g. its replica fails)
   std::vector<std::string> files;  // files and folders it makes, removed after the trial
   nlohmann::json facts = nlohmann::json::object();  // its settings, for results.json
 };

@@ -51,6 +51,15 @@ TEST(StrategiesTrial, QuickPresetWithEveryStrategy) {
       else EXPECT_NE(err.find("time limit"), std::string::npos) << err;
       continue;
     }
+    // Python's backup() commits its destination with the library's default
+    // synchronous=FULL (fsyncs) before it lets go of the source, so in a
+    // rollback mode writers wait behind those fsyncs, and on a disk whose
+    // fsyncs take seconds it may run past the quick preset's 5 s limit: no
+    // snapshot, for that reason.
+    if (name == "python-backup" && mode != "wal" && status == "timeout") {
+      EXPECT_NE(t["backup"]["error"].get<std::string>().find("time limit"), std::string::npos);
+      continue;
+    }
     EXPECT_EQ(status, "completed");
     EXPECT_EQ(verdict, "OK");
   }
