@@ -14,9 +14,8 @@
 #include "core/clock.h"
 #include "core/interrupt.h"
 #include "core/process.h"
-#include "driver/load.h"
-#include "driver/metrics.h"
-#include "driver/trial_result.h"
+#include "results/metrics.h"
+#include "results/trial_result.h"
 
 namespace fs = std::filesystem;
 

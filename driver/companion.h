@@ -29,7 +29,6 @@
 namespace bb {
 
 struct TrialResult;
-struct SizeSample;
 
 class Companion {
  public:

@@ -3,7 +3,7 @@ periodic strategy costs per backup (writer impact, duration) and what a
 continuous one (litestream) costs all the time (its writers' baseline against
 the same cell's trials without it) and how much it would lose (its recovery
 point), each in one sentence. Read from the summary rows only (the figures are
-computed once, in driver/continuous.cpp); a periodic backup's recovery point is
+computed once, in results/continuous.cpp); a periodic backup's recovery point is
 the interval it is scheduled at."""
 import figures as F
 import recommend as R
