@@ -159,10 +159,11 @@ TEST_P(LitestreamDriverDeath, LeavesNoReplicatorBehind) {
   pid_t pid = spawn(BB_BINARY, {"run", "--scenario", scenario(d, ""), "--modes", "wal", "--set", "baseline_s=60",
                                 "--out", out},
                     {.stdout_path = d / "run.log", .stderr_too = true, .die_with_parent = true});
-  // Observe: until the replicator runs.
+  // Observe: until the load runs (the progress file says baseline) beside the replicator.
   bool seen = false;
   for (int i = 0; i < 1500 && !seen; ++i) {
-    seen = !processes_naming(out).empty();
+    seen = fs::exists(out + "/progress") && test::read_file(out + "/progress").find("baseline") != std::string::npos &&
+           !processes_naming(out).empty();
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(seen) << test::read_file(d / "run.log");
