@@ -216,7 +216,7 @@ int run_scenario(const Scenario& given, const RunOptions& opt) {
   if (unoptimised_build())
     fmt::print(stderr, "WARNING: backup-bench was built without optimisation (or with sanitizers); "
                        "latency and throughput figures are not representative.\n");
-  nlohmann::json results{{"schema", "backup-bench/1"},
+  nlohmann::json results{{"schema", kResultsSchema}, {"verdicts", verdict_table()},
                          {"tool", {{"name", "backup-bench"}, {"version", BB_VERSION}, {"commit", BB_GIT_COMMIT}}},
                          {"sqlite_version", sqlite_version()},
                          {"started_at", timestamp("%Y-%m-%dT%H:%M:%SZ")},

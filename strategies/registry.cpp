@@ -63,6 +63,7 @@ nlohmann::json strategies_json() {
                    {"description", s.description},
                    {"safety_note", s.safety_note},
                    {"needs", s.needs},
+                   {"impact_representative", s.impact_representative},
                    {"params", params}});
   }
   return out;
