@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/process.h"
 #include "results/merge.h"
+#include "results/schema.h"
 
 namespace fs = std::filesystem;
 
@@ -45,12 +47,27 @@ std::string results_of(const std::string& run) {
   return json.string();
 }
 
+// The schema a results file names ("" when it cannot be read as JSON: the
+// report says why).
+std::string schema_of(const std::string& file) {
+  std::ifstream in(file);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  return !j.is_discarded() && j.is_object() && j.contains("schema") && j["schema"].is_string()
+             ? j["schema"].get<std::string>()
+             : "";
+}
+
 // The results the report reads: one run folder's, or the merge of several
 // (shards of one scenario), written beside the report as merged-results.json.
+// So is one folder of the previous version (backup-bench/1): the merge reads
+// it as this one, or refuses it with one line.
 std::string results_for(const std::vector<std::string>& runs, const std::string& out) {
   std::vector<std::string> jsons;
   for (auto& r : runs) jsons.push_back(results_of(r));
-  if (jsons.size() == 1) return jsons.front();
+  if (jsons.size() == 1) {
+    const std::string schema = schema_of(jsons.front());
+    if (schema.empty() || schema == kResultsSchema) return jsons.front();
+  }
   std::error_code ec;
   fs::create_directories(out, ec);
   const std::string merged = out + "/merged-results.json";

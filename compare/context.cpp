@@ -16,16 +16,16 @@ namespace {
 using json = nlohmann::json;
 
 // Fields that become part of the cell key when a run varies them (a matrix
-// axis); `axes` in a trial names any others. The SQLite version is what an
+// axis): a trial's `axes` (filesystem, sqlite, fault) and these of its own. The SQLite version is what an
 // upgrade gate compares across, so a run-wide difference in it is no warning.
 const char* kOptionalAxes[] = {"filesystem", "sqlite", "fault", "workload", "reader_count", "reader_shape"};
 
 }  // namespace
 
 json axis_value(const json& t, const std::string& field) {
+  // `axes` (written by run; a /1 file is given it when read) holds the cell's
+  // filesystem, SQLite build and fault kind.
   if (t.contains("axes") && t["axes"].is_object() && t["axes"].contains(field)) return t["axes"][field];
-  // A trial's fault is a record of what was injected; the axis is its kind.
-  if (field == "fault") return t.contains("fault") && t["fault"].is_object() ? t["fault"].value("kind", "none") : "none";
   return t.contains(field) ? t[field] : json();
 }
 

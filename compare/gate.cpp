@@ -12,6 +12,7 @@
 
 #include "compare/context.h"
 #include "results/metrics.h"
+#include "results/schema.h"
 #include "results/summary.h"
 #include "results/trial_result.h"
 
@@ -40,7 +41,17 @@ const MetricDef kMetrics[] = {
     {"backup_duration_s", "/backup/duration_s", "s", From::kCompleted, true, 0.005, false},
 };
 
-const char* kWrongSnapshot[] = {"CORRUPT", "INCONSISTENT", "STALE"};
+// The verdicts that are wrong snapshots (CORRUPT, INCONSISTENT, STALE), from
+// the one table results.json also carries (results/schema.h).
+const std::vector<std::string>& wrong_snapshots() {
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> out;
+    for (auto& v : verdict_table())
+      if (v["wrong_snapshot"].get<bool>()) out.push_back(v["status"].get<std::string>());
+    return out;
+  }();
+  return kinds;
+}
 
 bool harness(const json& t) { return !t["harness_error"].is_null(); }
 bool skipped(const json& t) { return t["backup"]["status"] == "skipped"; }
@@ -175,7 +186,7 @@ CellDelta cell_delta(const std::string& key, const std::vector<const json*>& bt,
       if (failed(*t)) fails[side]++;
       if (!(*t)["load"]["steady"].get<bool>()) (side ? d.cur_unsteady : d.base_unsteady)++;
       if (impact_counts(*t)) (side ? d.cur_steady : d.base_steady)++;
-      for (auto* w : kWrongSnapshot)
+      for (auto& w : wrong_snapshots())
         if (st == w) wrong[side][st]++;
     }
   std::vector<double> rates[2];
@@ -194,7 +205,7 @@ CellDelta cell_delta(const std::string& key, const std::vector<const json*>& bt,
   d.failures = count_delta(fails[0], judged_n[0], fails[1], judged_n[1], opts);
   if (d.expected_safe) {
     int wb = 0, wc = 0;
-    for (auto* w : kWrongSnapshot) {
+    for (auto& w : wrong_snapshots()) {
       wb += wrong[0][w];
       wc += wrong[1][w];
       if (wrong[1][w] > 0 && wrong[0][w] == 0)
@@ -277,6 +288,122 @@ std::string no_common_cell_line(const Comparison& c) {
                      c.only_cur.empty() ? "none" : list_some(c.only_cur, 4));
 }
 
+namespace {
+
+// What the gate could see with these repetitions.
+void power_notes(Comparison& c, size_t metric_tests, double best_metric_min_p, double best_possible) {
+  const CompareOptions& opts = c.opts;
+  int base_unsteady = 0, cur_unsteady = 0;
+  for (auto& cell : c.cells) base_unsteady += cell.base_unsteady, cur_unsteady += cell.cur_unsteady;
+  if (base_unsteady + cur_unsteady > 0)
+    c.notes.push_back(fmt::format("trials whose load was not steady before the backup are left out of the writer "
+                                  "figures: {} in the baseline, {} in the current run",
+                                  base_unsteady, cur_unsteady));
+  if (metric_tests > 0 && best_possible > opts.alpha)
+    c.warnings.push_back(fmt::format(
+        "no metric change can be confirmed with so few repetitions (the smallest p they allow is {:.2g}, above {}): "
+        "only verdicts are gated; use at least {} repetitions per side",
+        best_possible, opts.alpha, repetitions_to_reach(opts.alpha / double(metric_tests))));
+  if (c.family > 0) {
+    const double single = opts.alpha / double(c.family);
+    if (best_metric_min_p > single * (1 + 1e-9)) {
+      int reps = repetitions_to_reach(single);
+      if (opts.correction == Correction::kHolm)
+        c.notes.push_back(fmt::format("with {} tests a change needs p <= {:.2g} under Holm's correction, below the "
+                                      "{:.2g} these repetitions allow at best: no metric change can be confirmed; "
+                                      "use {} repetitions per side",
+                                      c.family, single, best_metric_min_p, reps));
+      else {
+        size_t k = size_t(std::ceil(best_metric_min_p / single - 1e-9));
+        c.notes.push_back(fmt::format("with {} tests a change in one metric of one cell alone needs p <= {:.2g}, "
+                                      "below the {:.2g} these repetitions allow at best: a change is confirmed when "
+                                      "it shows in about {} or more tests at once; {} repetitions per side confirm "
+                                      "it in one",
+                                      c.family, single, best_metric_min_p, k, reps));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Warnings about cells that compare less than they seem: run on one side only,
+// without a steady trial on one side, loaded differently, other repetition
+// counts, on one side only.
+void cell_warnings(Comparison& c, const json& base, const std::vector<std::string>& rep_diffs) {
+  std::vector<std::string> one_sided, no_steady;
+  for (auto& cell : c.cells) {
+    if ((cell.base_judged == 0) != (cell.cur_judged == 0))
+      one_sided.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_judged, cell.cur_judged));
+    else if (cell.base_judged > 0 && (cell.base_steady == 0) != (cell.cur_steady == 0))
+      no_steady.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_steady, cell.cur_steady));
+  }
+  if (!one_sided.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) ran on one side only (skipped or failed in the harness on the "
+                                     "other), so only their verdicts are compared: {} judged trials",
+                                     one_sided.size(), list_some(one_sided, 4)));
+  if (!no_steady.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) have no trial with a steady load on one side, so their writer "
+                                     "figures are not compared: {} steady trials",
+                                     no_steady.size(), list_some(no_steady, 4)));
+  std::vector<std::string> load_diffs;
+  for (auto& cell : c.cells)
+    if (cell.load_differs)
+      load_diffs.push_back(fmt::format("{} ({:.4g} vs {:.4g} tx/s per writer)", cell.key, cell.base_rate, cell.cur_rate));
+  if (!load_diffs.empty()) {
+    const bool automatic = base.contains("scenario") && base["scenario"].is_object() &&
+                           base["scenario"].value("rate", json()) == "auto";
+    c.warnings.push_back(fmt::format(
+        "the writers' load differs by more than {:.0f}% in {} cell(s), whose figures and failure counts are shown "
+        "but not judged: {}{}",
+        100 * c.opts.load_tolerance, load_diffs.size(), list_some(load_diffs, 3),
+        automatic ? " (rate = auto paces each run from its own capacity probe; pin the rate for a gate: run --rate N)"
+                  : ""));
+  }
+  if (!rep_diffs.empty())
+    c.warnings.push_back(fmt::format("the repetition counts differ in {} cell(s): {}", rep_diffs.size(),
+                                     list_some(rep_diffs, 4)));
+  if (!c.only_base.empty() && !c.cells.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) only in the baseline, not compared: {}", c.only_base.size(),
+                                     list_some(c.only_base)));
+  if (!c.only_cur.empty() && !c.cells.empty())
+    c.warnings.push_back(fmt::format("{} cell(s) only in the current run, not compared: {}", c.only_cur.size(),
+                                     list_some(c.only_cur)));
+}
+
+// One family: every test that could reach alpha, corrected together; then what
+// the gate could see with these repetitions.
+void correct(Comparison& c) {
+  const CompareOptions& opts = c.opts;
+  std::vector<GateTest*> family;
+  size_t metric_tests = 0;
+  double best_metric_min_p = 1, best_possible = 1;  // in the family; of any metric test
+  for (auto& cell : c.cells) {
+    for (auto& m : cell.metrics) {
+      ++metric_tests;
+      best_possible = std::min(best_possible, m.test.min_p);
+      if (m.test.in_family) family.push_back(&m.test), best_metric_min_p = std::min(best_metric_min_p, m.test.min_p);
+    }
+    if (cell.failures.test.in_family) family.push_back(&cell.failures.test);
+    if (cell.wrong && cell.wrong->test.in_family) family.push_back(&cell.wrong->test);
+  }
+  c.family = family.size();
+  std::vector<double> ps;
+  for (auto* t : family) ps.push_back(t->p);
+  auto adjusted = opts.correction == Correction::kHolm ? holm(ps) : benjamini_hochberg(ps);
+  for (size_t i = 0; i < family.size(); ++i) family[i]->q = adjusted[i];
+  for (auto& cell : c.cells) {
+    for (auto& m : cell.metrics) m.regression = m.worse && m.test.significant(opts.alpha);
+    cell.failures.regression = cell.failures.test.significant(opts.alpha);
+    if (cell.wrong) cell.wrong->regression = cell.wrong->test.significant(opts.alpha);
+  }
+  power_notes(c, metric_tests, best_metric_min_p, best_possible);
+}
+
+}  // namespace
+
 Comparison compare_runs(const json& base, const json& cur, const CompareOptions& opts) {
   Comparison c;
   c.opts = opts;
@@ -312,102 +439,8 @@ Comparison compare_runs(const json& base, const json& cur, const CompareOptions&
     if (bt.size() != ct.size()) rep_diffs.push_back(fmt::format("{} ({} vs {})", k, bt.size(), ct.size()));
     c.cells.push_back(cell_delta(k, bt, ct, opts));
   }
-  // A cell present on both sides can still compare nothing: a strategy skipped
-  // on one machine, or no steady load on one side.
-  std::vector<std::string> one_sided, no_steady;
-  for (auto& cell : c.cells) {
-    if ((cell.base_judged == 0) != (cell.cur_judged == 0))
-      one_sided.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_judged, cell.cur_judged));
-    else if (cell.base_judged > 0 && (cell.base_steady == 0) != (cell.cur_steady == 0))
-      no_steady.push_back(fmt::format("{} ({} vs {})", cell.key, cell.base_steady, cell.cur_steady));
-  }
-  if (!one_sided.empty())
-    c.warnings.push_back(fmt::format("{} cell(s) ran on one side only (skipped or failed in the harness on the "
-                                     "other), so only their verdicts are compared: {} judged trials",
-                                     one_sided.size(), list_some(one_sided, 4)));
-  if (!no_steady.empty())
-    c.warnings.push_back(fmt::format("{} cell(s) have no trial with a steady load on one side, so their writer "
-                                     "figures are not compared: {} steady trials",
-                                     no_steady.size(), list_some(no_steady, 4)));
-  std::vector<std::string> load_diffs;
-  for (auto& cell : c.cells)
-    if (cell.load_differs)
-      load_diffs.push_back(fmt::format("{} ({:.4g} vs {:.4g} tx/s per writer)", cell.key, cell.base_rate, cell.cur_rate));
-  if (!load_diffs.empty()) {
-    const bool automatic = base.contains("scenario") && base["scenario"].is_object() &&
-                           base["scenario"].value("rate", json()) == "auto";
-    c.warnings.push_back(fmt::format(
-        "the writers' load differs by more than {:.0f}% in {} cell(s), whose figures and failure counts are shown "
-        "but not judged: {}{}",
-        100 * opts.load_tolerance, load_diffs.size(), list_some(load_diffs, 3),
-        automatic ? " (rate = auto paces each run from its own capacity probe; pin the rate for a gate: run --rate N)"
-                  : ""));
-  }
-  if (!rep_diffs.empty())
-    c.warnings.push_back(fmt::format("the repetition counts differ in {} cell(s): {}", rep_diffs.size(),
-                                     list_some(rep_diffs, 4)));
-  if (!c.only_base.empty() && !c.cells.empty())
-    c.warnings.push_back(fmt::format("{} cell(s) only in the baseline, not compared: {}", c.only_base.size(),
-                                     list_some(c.only_base)));
-  if (!c.only_cur.empty() && !c.cells.empty())
-    c.warnings.push_back(fmt::format("{} cell(s) only in the current run, not compared: {}", c.only_cur.size(),
-                                     list_some(c.only_cur)));
-
-  // One family: every test that could reach alpha, corrected together.
-  std::vector<GateTest*> family;
-  size_t metric_tests = 0;
-  double best_metric_min_p = 1, best_possible = 1;  // in the family; of any metric test
-  for (auto& cell : c.cells) {
-    for (auto& m : cell.metrics) {
-      ++metric_tests;
-      best_possible = std::min(best_possible, m.test.min_p);
-      if (m.test.in_family) family.push_back(&m.test), best_metric_min_p = std::min(best_metric_min_p, m.test.min_p);
-    }
-    if (cell.failures.test.in_family) family.push_back(&cell.failures.test);
-    if (cell.wrong && cell.wrong->test.in_family) family.push_back(&cell.wrong->test);
-  }
-  c.family = family.size();
-  std::vector<double> ps;
-  for (auto* t : family) ps.push_back(t->p);
-  auto adjusted = opts.correction == Correction::kHolm ? holm(ps) : benjamini_hochberg(ps);
-  for (size_t i = 0; i < family.size(); ++i) family[i]->q = adjusted[i];
-  for (auto& cell : c.cells) {
-    for (auto& m : cell.metrics) m.regression = m.worse && m.test.significant(opts.alpha);
-    cell.failures.regression = cell.failures.test.significant(opts.alpha);
-    if (cell.wrong) cell.wrong->regression = cell.wrong->test.significant(opts.alpha);
-  }
-
-  // What the gate could see with these repetitions.
-  int base_unsteady = 0, cur_unsteady = 0;
-  for (auto& cell : c.cells) base_unsteady += cell.base_unsteady, cur_unsteady += cell.cur_unsteady;
-  if (base_unsteady + cur_unsteady > 0)
-    c.notes.push_back(fmt::format("trials whose load was not steady before the backup are left out of the writer "
-                                  "figures: {} in the baseline, {} in the current run",
-                                  base_unsteady, cur_unsteady));
-  if (metric_tests > 0 && best_possible > opts.alpha)
-    c.warnings.push_back(fmt::format(
-        "no metric change can be confirmed with so few repetitions (the smallest p they allow is {:.2g}, above {}): "
-        "only verdicts are gated; use at least {} repetitions per side",
-        best_possible, opts.alpha, repetitions_to_reach(opts.alpha / double(metric_tests))));
-  if (c.family > 0) {
-    const double single = opts.alpha / double(c.family);
-    if (best_metric_min_p > single * (1 + 1e-9)) {
-      int reps = repetitions_to_reach(single);
-      if (opts.correction == Correction::kHolm)
-        c.notes.push_back(fmt::format("with {} tests a change needs p <= {:.2g} under Holm's correction, below the "
-                                      "{:.2g} these repetitions allow at best: no metric change can be confirmed; "
-                                      "use {} repetitions per side",
-                                      c.family, single, best_metric_min_p, reps));
-      else {
-        size_t k = size_t(std::ceil(best_metric_min_p / single - 1e-9));
-        c.notes.push_back(fmt::format("with {} tests a change in one metric of one cell alone needs p <= {:.2g}, "
-                                      "below the {:.2g} these repetitions allow at best: a change is confirmed when "
-                                      "it shows in about {} or more tests at once; {} repetitions per side confirm "
-                                      "it in one",
-                                      c.family, single, best_metric_min_p, k, reps));
-      }
-    }
-  }
+  cell_warnings(c, base, rep_diffs);
+  correct(c);
   return c;
 }
 

@@ -11,7 +11,6 @@ ARTICLE = "SQLite Backup: Safely Closing Connections & Handling Open Handles"
 SUPPORTED, CONTRADICTED, PARTLY = "supported", "contradicted", "partly supported"
 DEPENDS, NOT_OBSERVED, NO_DATA, NOT_TESTED = ("depends on the journal mode", "not observed", "not enough data",
                                               "not tested")
-WRONG = ("CORRUPT", "INCONSISTENT", "STALE")
 
 
 # --- which trials say something about a strategy
@@ -182,7 +181,7 @@ def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
         per, ev = [], []
         for title, _, ts in _cells(results, strategy, variants):
             c = _verdicts(ts)
-            wrong = sum(c.get(k, 0) for k in WRONG)
+            wrong = results.wrong(c)
             torn = sum(c.get(k, 0) for k in ("CORRUPT", "INCONSISTENT"))
             failed = c.get("FAILED", 0)
             if wrong_supports:
@@ -193,7 +192,7 @@ def snapshot_claim(strategy, wrong_supports, also_size=False, variants=False):
             txt = f"{title}: {st}. Verdicts {F.verdict_counts(c)} over {F.count(len(ts), 'trial')}"
             txt += f" ({len(bs)} snapshots)" if len(bs) > len(ts) else ""
             txt += _excluded_note(ts, writer_figures=False)
-            detail = next((b.get("verdict/detail") for b in bs if b.verdict in WRONG and b.get("verdict/detail")),
+            detail = next((b.get("verdict/detail") for b in bs if b.verdict in results.wrong_verdicts and b.get("verdict/detail")),
                           None)
             if detail:
                 txt += f"; for example: {detail}"
@@ -230,7 +229,7 @@ def graceful_claim(strategy):
             c = _verdicts(ts)
             bs = _backups(ts)
             unfinished = [b for b in bs if b.status in ("failed", "timeout")]
-            wrong = sum(c.get(k, 0) for k in WRONG)
+            wrong = results.wrong(c)
             st = CONTRADICTED if wrong else PARTLY if unfinished else SUPPORTED
             restarts = [b.get("backup/restarts", 0) for b in bs if b.status == "completed"]
             txt = (f"{title}: {st}. {len(bs) - len(unfinished)} of {len(bs)} backups finished; verdicts "
@@ -284,8 +283,8 @@ def cli_claim(results):
         if online is None:
             continue
         cc, co = _verdicts(ts), _verdicts(online)
-        wrong_c = sum(cc.get(k, 0) for k in WRONG)
-        wrong_o = sum(co.get(k, 0) for k in WRONG)
+        wrong_c = results.wrong(cc)
+        wrong_o = results.wrong(co)
         unfinished = [b for b in _backups(ts) if b.status in ("failed", "timeout")]
         unfinished_o = [b for b in _backups(online) if b.status in ("failed", "timeout")]
         st = CONTRADICTED if wrong_c and not wrong_o else PARTLY if len(unfinished) > len(unfinished_o) \

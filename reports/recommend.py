@@ -47,7 +47,7 @@ def _reason_left_out(results, row):
     if counts.get("OK", 0) != sum(counts.values()):
         reasons = [f"{f.get('count', 1)}× {'timed out' if f.get('status') == 'timeout' else 'failed'}: "
                    f"{f.get('error') or 'no reason given'}" for f in r["failures"]]
-        wrong = any(k in counts for k in ("CORRUPT", "INCONSISTENT", "STALE"))
+        wrong = results.wrong(counts) > 0
         return ("alarm" if wrong else "failed"), (f"not always OK (verdicts {F.verdict_counts(counts)})"
                                                   + (f"; {'; '.join(reasons)}" if reasons else ""))
     if not results.impact_representative(row.strategy):

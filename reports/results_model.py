@@ -1,8 +1,12 @@
 """The results model: one results.json loaded, checked and wrapped in one place
 (trials with their backups, summary rows, capacity probes, SQLite builds, the
 strategy registry, the run's context). Everything the report shows is read from
-here; nothing is re-derived except which samples of a series.json a chart draws,
-chosen by the membership rule of docs/measuring-impact.md."""
+here, and so are the names and rules `run` wrote into the file (results/schema.h):
+a trial's summary row (`row`), whether it counts for writer figures
+(`impact_counts`), a row's `key` and `name`, which verdicts are wrong snapshots
+(`verdicts`), whether a strategy's writer impact is representative. Nothing is
+re-derived except which samples of a series.json a chart draws, chosen by the
+membership rule of docs/measuring-impact.md."""
 import json
 import os
 import stat
@@ -10,6 +14,9 @@ import stat
 
 class BadInput(Exception):
     """Input the report cannot use; its text is the one line shown to the user."""
+
+
+SCHEMA = "backup-bench/2"  # results/schema.h kResultsSchema
 
 
 NUMBER = "number"
@@ -46,8 +53,10 @@ TRIAL_FIELDS = {
     "writers/max_writer_gap_ms": NUMBER + "?", "writers/max_writer_stall_ms": NUMBER + "?",
     "writers/writer_gaps": LIST,
     "readers": OBJECT, "windows": OBJECT, "series": TEXT + "?", "backups": LIST,
+    "row": TEXT, "impact_counts": FLAG, "axes": OBJECT, "axes/fault": TEXT,
 }
 ROW_FIELDS = {
+    "key": TEXT, "name": TEXT, "name_parts": LIST, "fault": TEXT,
     "mode": TEXT, "label": TEXT, "strategy": TEXT, "db_mb": NUMBER, "writer_count": NUMBER,
     "filesystem": TEXT, "sqlite": TEXT, "sqlite_version": TEXT + "?", "backups": NUMBER,
     "expected_safe": FLAG, "trials": NUMBER, "steady": NUMBER, "unsteady": NUMBER, "skipped": NUMBER,
@@ -115,9 +124,6 @@ def read_json_file(path, what):
         raise BadInput(f"{path} is not valid JSON ({msg}{where}): truncated or not {what}")
 
 
-# The dimensions of a summary row, in results.json's order (results/summary.cpp row_key).
-ROW_KEY = ("mode", "label", "db_mb", "writer_count", "filesystem", "sqlite")
-
 
 def _counts(statuses):
     out = {}
@@ -174,9 +180,8 @@ class Trial:
     verdict = property(lambda self: self.raw["verdict"]["status"])
     harness_error = property(lambda self: self.raw["harness_error"])
 
-    @property
-    def key(self):
-        return tuple(getattr(self, k) for k in ROW_KEY)
+    key = property(lambda self: self.raw["row"])  # its summary row's key
+    fault = property(lambda self: self.raw["axes"]["fault"])  # the injected fault's kind, or "none"
 
     @property
     def sqlite_version(self):
@@ -199,9 +204,9 @@ class Trial:
 
     @property
     def impact_counts(self):
-        """Its writer figures describe a backup (results.json's own rule:
-        ran in the harness, not skipped, steady load)."""
-        return self.harness_error is None and not self.skipped and self.steady
+        """Its writer figures describe a backup (results.json's `impact_counts`:
+        ran in the harness, not skipped, no fault injected, steady load)."""
+        return self.raw["impact_counts"]
 
     @property
     def floor_ms(self):
@@ -230,31 +235,30 @@ class Row:
     sqlite = property(lambda self: self.raw["sqlite"])
     expected_safe = property(lambda self: self.raw["expected_safe"])
 
+    fault = property(lambda self: self.raw["fault"])
+    key = property(lambda self: self.raw["key"])
+
     @property
     def sqlite_version(self):
         return self.raw["sqlite_version"] or (self.results.sqlite_version if self.sqlite == "system"
                                               else self.sqlite)
 
     @property
-    def key(self):
-        return tuple(getattr(self, k) for k in ROW_KEY)
-
-    @property
     def trials(self):
-        """The row's trials (the same key as results.json's summary)."""
+        """The row's trials: those whose `row` is its key."""
         return [t for t in self.results.trials if t.key == self.key]
 
     @property
     def name(self):
-        """The row's name as `run` prints it: the label, then the size, writer
-        count, filesystem and SQLite version where the run has several (the
-        filesystem and version also when not host/system)."""
-        return self.results.row_name(self)
+        """The row's name as `run` prints it (results.json's `name`: the label,
+        "+fault", then the size, writer count, filesystem and SQLite version
+        where the run has several)."""
+        return self.raw["name"]
 
     @property
     def variant(self):
-        """The name without the label ("btrfs sqlite-3.50.4"), or ""."""
-        return self.name[len(self.label):].strip()
+        """The name without the label ("btrfs sqlite-3.50.4", "+kill-writer"), or ""."""
+        return self.results.row_name(self, without=("label",)).strip()
 
     def figure(self, name):
         """{median, min, max, n} of a summary figure (n = 0 when it does not exist)."""
@@ -361,9 +365,15 @@ class Results:
         raw = read_json_file(self.path, "a backup-bench results file")
         if not isinstance(raw, dict) or "trials" not in raw:
             raise BadInput(f"{self.path} is not a backup-bench results file (no 'trials')")
+        if raw.get("schema") != SCHEMA:
+            raise BadInput(f"{self.path} is a {raw.get('schema')} results file, not {SCHEMA}: give its run folder to "
+                           "`backup-bench report`, which reads backup-bench/1, or run the scenario again with this "
+                           "version")
         self.raw = raw
         check_fields(raw, {"trials": LIST, "summary": LIST, "strategies": LIST, "scenario": OBJECT,
-                           "sqlite_version": TEXT}, "results.json")
+                           "sqlite_version": TEXT, "verdicts": LIST}, "results.json")
+        for i, v in enumerate(raw["verdicts"]):
+            check_fields(v, {"status": TEXT, "wrong_snapshot": FLAG, "snapshot": FLAG}, f"results.json verdicts[{i}]")
         if not raw["trials"]:
             raise BadInput(f"{self.path} holds no trials (an interrupted run?): nothing to report")
         for i, t in enumerate(raw["trials"]):
@@ -384,7 +394,8 @@ class Results:
             for name, f in r["figures"].items():
                 check_fields(f, FIGURE_FIELDS, f"results.json summary[{i}].figures.{name}")
         for i, s in enumerate(raw["strategies"]):
-            check_fields(s, {"name": TEXT, "description": TEXT}, f"results.json strategies[{i}]")
+            check_fields(s, {"name": TEXT, "description": TEXT, "impact_representative": FLAG},
+                         f"results.json strategies[{i}]")
         for i, p in enumerate(raw.get("probes") or []):
             check_fields(p, {"mode": TEXT, "capacity_tx_s": NUMBER, "writer_rate": NUMBER},
                          f"results.json probes[{i}]")
@@ -392,6 +403,8 @@ class Results:
         self.rows = [Row(r, self) for r in raw["summary"]]
         self.strategies = {s["name"]: s for s in raw["strategies"]}  # in the registry's order
         self.probes = raw.get("probes") or []
+        # The verdicts that are wrong snapshots (CORRUPT, INCONSISTENT, STALE), from the file's table.
+        self.wrong_verdicts = tuple(v["status"] for v in raw["verdicts"] if v["wrong_snapshot"])
         self._series = {}
         self._varies = {}
 
@@ -442,19 +455,13 @@ class Results:
         return self._varies[key]
 
     def row_name(self, row, without=()):
-        """results/files.cpp row_name(), the same words; `without` leaves
+        """The row's name (results.json's `name_parts` joined); `without` leaves
         out dimensions a chart shows otherwise (e.g. "db_mb" on a size axis)."""
-        r = row.raw
-        n = r["label"]
-        if self.varies("db_mb") and "db_mb" not in without:
-            n += f" {int(r['db_mb'])}MB"
-        if self.varies("writer_count") and "writer_count" not in without:
-            n += f" w{int(r['writer_count'])}"
-        if (self.varies("filesystem") or r["filesystem"] != "host") and "filesystem" not in without:
-            n += " " + r["filesystem"]
-        if (self.varies("sqlite") or r["sqlite"] != "system") and "sqlite" not in without:
-            n += " sqlite-" + (r["sqlite_version"] if isinstance(r["sqlite_version"], str) else r["sqlite"])
-        return n
+        return "".join(text for dim, text in row.raw["name_parts"] if dim not in without)
+
+    def wrong(self, counts):
+        """How many of {verdict: count} are wrong snapshots."""
+        return sum(int(n) for k, n in counts.items() if k in self.wrong_verdicts)
 
     def trials_of(self, mode=None, label=None, **dims):
         return [t for t in self.trials if (mode is None or t.mode == mode) and (label is None or t.label == label)
@@ -468,12 +475,9 @@ class Results:
         return self.strategies.get(name, {"name": name, "description": "", "safety_note": ""})
 
     def impact_representative(self, strategy):
-        """Whether a strategy's writer impact is that of a real backup. The registry
-        says so (`impact_representative`, or its safety note)."""
-        info = self.strategy_info(strategy)
-        if "impact_representative" in info:
-            return bool(info["impact_representative"])
-        return "not representative" not in (info.get("safety_note") or "")
+        """Whether a strategy's writer impact is that of a real backup (the
+        registry's `impact_representative`; fs-snapshot's is a freeze's)."""
+        return bool(self.strategy_info(strategy).get("impact_representative", True))
 
     # --- series
     def series_path(self, trial):

@@ -57,9 +57,11 @@ def cells(row):
         gap_cells = (f"{gap:.0f}", f"{gap:.0f} (closed loop)")
     verdicts = {k: int(v) for k, v in r["verdicts"].items()}
     steady = f"{r['steady']}/{row.counted}"
+    # The report names the row as `run` does, less what its own columns show.
+    named = row.results.row_name(row, without=[dim for dim, _, _ in _extra(row.results)])
     out = {
         "mode": (row.mode, row.mode),
-        "label": (row.label, row.label),
+        "label": (row.name, named),
         "steady": (steady, steady),
         "backup_s": (_num(row.median("backup_duration_s"), 3),) * 2,
         "mb_s": (_num(row.median("backup_mb_per_s"), 1),) * 2,
@@ -93,25 +95,26 @@ def text_lines(results):
     out = [_line([c[1] for c in COLUMNS], width)]
     for row in results.rows:
         c = cells(row)
-        c["label"] = (row.name, row.name)
         out.append(_line([c[k][0] for k, *_ in COLUMNS], width))
     return out
 
 
+def _extra(results):
+    """[(dimension, header, cell(row))] for the dimensions of the rows' names
+    (results.json's `name_parts`) beyond the label and the fault: size, writer
+    count, filesystem, SQLite version, each a column when a row's name has it."""
+    columns = {"db_mb": ("size (MB)", lambda r: f"{r.db_mb:g}"),
+               "writer_count": ("writers", lambda r: str(r.writer_count)),
+               "filesystem": ("filesystem", lambda r: r.filesystem),
+               "sqlite": ("SQLite", lambda r: r.sqlite_version)}
+    named = {dim for r in results.rows for dim, _ in r.raw["name_parts"]}
+    return [(dim, *columns[dim]) for dim in columns if dim in named]
+
+
 def extra_columns(results):
     """[(header, cell(row))] for the dimensions the run has beyond mode and
-    strategy: size and writer count when they vary, the filesystem and the SQLite
-    version when they vary or are not the host's / the system's."""
-    out = []
-    if results.varies("db_mb"):
-        out.append(("size (MB)", lambda r: f"{r.db_mb:g}"))
-    if results.varies("writer_count"):
-        out.append(("writers", lambda r: str(r.writer_count)))
-    if results.varies("filesystem") or any(r.filesystem != "host" for r in results.rows):
-        out.append(("filesystem", lambda r: r.filesystem))
-    if results.varies("sqlite") or any(r.sqlite != "system" for r in results.rows):
-        out.append(("SQLite", lambda r: r.sqlite_version))
-    return out
+    strategy (and fault, which the strategy's cell names: "online+kill-writer")."""
+    return [(header, fn) for _, header, fn in _extra(results)]
 
 
 def notes(row, results):
@@ -119,13 +122,13 @@ def notes(row, results):
     r = row.raw
     out = []
     info = results.strategy_info(row.strategy)
-    wrong = sum(v for k, v in r["verdicts"].items() if k in ("CORRUPT", "INCONSISTENT", "STALE"))
+    wrong = results.wrong(r["verdicts"])
     if row.all_skipped:
         reason = next((t.get("backup/error") for t in row.trials if t.skipped), "")
         out.append(("expected", f"not run here: {reason or 'does not apply'}"))
         return out
     if not row.expected_safe and row.ran:  # (every trial failed in the harness: its safety is unknown)
-        bad = {k: v for k, v in r["verdicts"].items() if k not in ("OK", "SKIPPED", "FAILED")}
+        bad = {k: v for k, v in r["verdicts"].items() if k in results.wrong_verdicts}
         why = info.get("safety_note") or "not a safe method in this mode"
         if bad:
             out.append(("expected", f"expected: not safe in {row.mode} mode ({why})"))

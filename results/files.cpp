@@ -119,31 +119,13 @@ void write_results(const std::string& dir, const nlohmann::json& results) {
   write_file_atomic(dir + "/trials.csv", trials_csv(results["trials"]));
 }
 
-// A row's name: its label, and the filesystem, SQLite build, size and writer
-// count when the run has more than one of them.
-static std::string row_name(const nlohmann::json& r, const nlohmann::json& rows) {
-  auto varies = [&](const char* k) {
-    for (auto& x : rows)
-      if (x[k] != rows[0][k]) return true;
-    return false;
-  };
-  std::string n = r["label"].get<std::string>();
-  if (r.value("fault", "none") != "none") n += "+" + r.value("fault", "");
-  if (varies("db_mb")) n += fmt::format(" {}MB", r["db_mb"].get<int64_t>());
-  if (varies("writer_count")) n += fmt::format(" w{}", r["writer_count"].get<int64_t>());
-  if (varies("filesystem") || r["filesystem"] != "host") n += " " + r["filesystem"].get<std::string>();
-  if (varies("sqlite") || r["sqlite"] != "system")
-    n += " sqlite-" + (r["sqlite_version"].is_string() ? r["sqlite_version"].get<std::string>() : r["sqlite"].get<std::string>());
-  return n;
-}
-
 std::string summary_table(const nlohmann::json& results) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out), "\nbackup-bench  SQLite {}  scenario {}\n", results["sqlite_version"].get<std::string>(),
              results["scenario"]["name"].get<std::string>());
   const auto& rows = results["summary"];
   size_t width = 24;
-  for (auto& r : rows) width = std::max(width, row_name(r, rows).size());
+  for (auto& r : rows) width = std::max(width, r["name"].get<std::string>().size());
   fmt::format_to(std::back_inserter(out), "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n", "mode", "strategy", width,
              "steady", "backup_s", "MB/s", "base_p99/n", "during_p99/n", "stall_ms", "gap/floor_ms", "wal_peak",
              "verdicts");
@@ -159,7 +141,7 @@ std::string summary_table(const nlohmann::json& results) {
     std::string gap_text = !gap ? "n/a" : rate && *rate > 0 ? fmt::format("{:.0f}/{:.0f}", *gap, 1000 / *rate)
                                                             : fmt::format("{:.0f}", *gap);
     fmt::format_to(std::back_inserter(out), "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
-               r["mode"].get<std::string>(), row_name(r, rows), width,
+               r["mode"].get<std::string>(), r["name"].get<std::string>(), width,
                fmt::format("{}/{}", r["steady"].get<int>(), counted), num(med(r, "backup_duration_s"), 3),
                num(med(r, "backup_mb_per_s"), 1), p99(r["writers_baseline"]), p99(r["writers_during"]),
                num(med(r, "max_stall_ms"), 1), gap_text,

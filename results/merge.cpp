@@ -16,6 +16,7 @@
 #include "strategies/strategy.h"
 #include "validation/validator.h"
 #include "results/files.h"
+#include "results/schema.h"
 #include "results/summary.h"
 
 namespace fs = std::filesystem;
@@ -134,6 +135,8 @@ const Field kTrialFields[] = {
     {"/load/reason", Want::kString},   {"/writers", Want::kObject},
     {"/series", Want::kStringOrNull},  {"/backups", Want::kNonEmptyArray},
     {"/backups/0/backup/status", Want::kString}, {"/backups/0/verdict/status", Want::kString},
+    {"/row", Want::kString},           {"/impact_counts", Want::kBool},
+    {"/axes", Want::kObject},
 };
 // The names of an enum's values, from its one string table (the JSON mapping).
 template <typename E>
@@ -224,6 +227,10 @@ nlohmann::json load_checked(const std::string& path, fs::path* file_out) {
   if (!j.contains("schema") || !j["schema"].is_string() ||
       j["schema"].get<std::string>().rfind("backup-bench/", 0) != 0)
     throw UsageError(fmt::format("{} is not a backup-bench results file (no \"schema\": \"backup-bench/...\")", name));
+  if (j["schema"] != kResultsSchema && j["schema"] != kResultsSchemaV1)
+    throw UsageError(fmt::format("{} is a {} results file; this backup-bench reads {} and {}: run the scenario again "
+                                 "with this version (backup-bench run ... --out DIR)",
+                                 name, j["schema"].get<std::string>(), kResultsSchemaV1, kResultsSchema));
   if (!j.contains("trials")) throw UsageError(fmt::format("{}: 'trials' is missing", name));
   if (!j["trials"].is_array())
     throw UsageError(fmt::format("{}: 'trials' is {}, expected an array", name, type_of(j["trials"])));
@@ -234,6 +241,7 @@ nlohmann::json load_checked(const std::string& path, fs::path* file_out) {
   for (auto* key : {"scenario", "host"})
     if (j.contains(key) && !j[key].is_object())
       throw UsageError(fmt::format("{}: '{}' is {}, expected an object", name, key, type_of(j[key])));
+  upgrade_v1(j);  // the previous version is read as this one
   for (size_t i = 0; i < j["trials"].size(); ++i) check_trial(name, i, j["trials"][i]);
   *file_out = file;
   return j;

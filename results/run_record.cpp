@@ -5,6 +5,7 @@ namespace bb {
 
 void to_json(nlohmann::json& j, const RunRecord& r) {
   j = {{"schema", r.schema},
+       {"verdicts", r.verdicts},
        {"tool", r.tool},
        {"sqlite_version", r.sqlite_version},
        {"started_at", r.started_at},
@@ -33,6 +34,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
 
 void from_json(const nlohmann::json& j, RunRecord& r) {
   r.schema = j.at("schema").get<std::string>();
+  r.verdicts = j.at("verdicts");
   r.tool = j.value("tool", nlohmann::json::object());
   r.sqlite_version = j.at("sqlite_version").get<std::string>();
   r.started_at = j.at("started_at").get<std::string>();

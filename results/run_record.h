@@ -8,13 +8,13 @@
 #include <optional>
 #include <string>
 
-namespace bb {
+#include "results/schema.h"
 
-// The schema results.json declares; `report` and `compare` read this one.
-inline constexpr const char* kResultsSchema = "backup-bench/1";
+namespace bb {
 
 struct RunRecord {
   std::string schema = kResultsSchema;
+  nlohmann::json verdicts = verdict_table();  // which verdicts are wrong snapshots (results/schema.h)
   nlohmann::json tool = nlohmann::json::object();  // name, version, commit
   std::string sqlite_version;
   std::string started_at, finished_at;  // UTC, ISO 8601; finished_at empty until the run ends

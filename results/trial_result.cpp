@@ -3,17 +3,31 @@
 
 #include "core/clock.h"
 #include "core/json_optional.h"
+#include "results/schema.h"
 #include "workloads/workload.h"
 
 namespace bb {
-namespace {
 
 nlohmann::json percentiles_json(const Percentiles& p) {
   return {{"n", p.n},         {"p50_ms", p.p50_ms},   {"p90_ms", p.p90_ms},
           {"p99_ms", p.p99_ms}, {"p999_ms", p.p999_ms}, {"max_ms", p.max_ms}};
 }
 
-}  // namespace
+Percentiles percentiles_from_json(const nlohmann::json& j) {
+  auto opt = [&](const char* k) { return j.at(k).get<std::optional<double>>(); };
+  return {j.at("n").get<int64_t>(), opt("p50_ms"), opt("p90_ms"), opt("p99_ms"), opt("p999_ms"), opt("max_ms")};
+}
+
+WindowStats window_stats_from_json(const nlohmann::json& j, bool writers) {
+  WindowStats s;
+  s.response = percentiles_from_json(j);
+  s.ops = j.at(writers ? "commits" : "queries").get<int64_t>();
+  s.ops_per_s = j.at(writers ? "commits_per_s" : "queries_per_s").get<double>();
+  s.seconds = j.at("seconds").get<double>();
+  s.busy_errors = j.at("busy_errors").get<int64_t>();
+  s.service = percentiles_from_json(j.at("service"));
+  return s;
+}
 
 void to_json(nlohmann::json& j, const WindowFigures& w) {
   const WindowStats& s = w.stats;
@@ -147,6 +161,10 @@ void to_json(nlohmann::json& j, const TrialResult& t) {
        {"source_check", check_json(t.source_check)},
        {"continuous", t.continuous},
        {"wal_over_trial", t.wal_over_trial}};
+  j["row"] = row_key(t.cell);
+  j["impact_counts"] = t.impact_counts();
+  j["axes"] = cell_axes(t.cell);
+
   auto& w = j["writers"];
   w["baseline"] = WindowFigures{true, t.writers_baseline};
   w["total_commits"] = t.total_commits;
@@ -166,11 +184,10 @@ bool trial_is_finding(const nlohmann::json& t) {
   return false;
 }
 
-bool impact_counts(const nlohmann::json& t) {
-  // A fault's writer figures measure the fault, not the backup.
-  const bool faulted = t.contains("fault") && t["fault"].is_object();
-  return t["harness_error"].is_null() && t["backup"]["status"] != "skipped" && !faulted &&
-         t["load"]["steady"].get<bool>();
+bool TrialResult::impact_counts() const {
+  return !harness_error && first().backup.status != BackupStatus::kSkipped && !fault && load.steady;
 }
+
+bool impact_counts(const nlohmann::json& t) { return t.at("impact_counts").get<bool>(); }
 
 }  // namespace bb

@@ -24,6 +24,10 @@ struct WindowFigures {
   WindowStats stats;
 };
 void to_json(nlohmann::json& j, const WindowFigures& w);
+WindowStats window_stats_from_json(const nlohmann::json& j, bool writers);
+// {n, p50_ms, p90_ms, p99_ms, p999_ms, max_ms}, and back.
+nlohmann::json percentiles_json(const Percentiles& p);
+Percentiles percentiles_from_json(const nlohmann::json& j);
 
 // One backup of a trial and what it did (a trial runs one, or several on a
 // schedule: `backups`, `backup_interval_s`).
@@ -98,15 +102,23 @@ struct TrialResult {
 
   BackupRun& first() { return backups.at(0); }
   const BackupRun& first() const { return backups.at(0); }
+  // Whether its writer figures describe a backup's impact: it ran in the
+  // harness, was not skipped, had no fault injected (a fault's figures measure
+  // the fault), and its load was steady (docs/measuring-impact.md). Written
+  // into results.json as `impact_counts`.
+  bool impact_counts() const;
 };
+// The trial's record, with what is derived from it: `row` (its summary row's
+// key), `impact_counts` and `axes` (results/schema.h).
 void to_json(nlohmann::json& j, const TrialResult& t);
+// The inverse: a trial record read back (times relative to the start barrier
+// come back as nanoseconds after a nominal t0_ns of 1).
+void from_json(const nlohmann::json& j, TrialResult& t);
 
 // Whether a trial's non-OK verdict is a finding (`run` exits 1); so is a faulted
 // trial whose outcome or source check failed.
 bool trial_is_finding(const nlohmann::json& trial);
-// Whether a trial's writer figures describe a backup's impact: it ran in the
-// harness, was not skipped, had no fault injected, and its load was steady
-// (docs/measuring-impact.md).
+// A trial record's `impact_counts` (TrialResult::impact_counts(), as written).
 bool impact_counts(const nlohmann::json& trial);
 
 }  // namespace bb

@@ -161,6 +161,7 @@ const bool registered = register_strategy({
     .expected_safe = [](const std::string&, const Params&) { return true; },
     .safety_note = "safe in every mode if SQLite recovery makes a crash image consistent (the harness "
                    "checks); its writer impact is the simulation's, not representative of a real snapshot",
+    .impact_representative = false,
     .run = run_fs_snapshot,
 });
 

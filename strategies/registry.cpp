@@ -65,6 +65,7 @@ nlohmann::json strategies_json() {
                    {"safety_note", s.safety_note},
                    {"needs", s.needs},
                    {"continuous", bool(s.companion)},
+                   {"impact_representative", s.impact_representative},
                    {"params", params}});
   }
   return out;

@@ -150,6 +150,9 @@ struct StrategyInfo {
   std::function<bool(const std::string& mode, const Params&)> expected_safe;
   std::string safety_note;  // one line for `list`: where it is safe
   std::string needs = "";   // what it needs beyond SQLite (a filesystem, a build option); empty: nothing
+  // Whether its writers' figures describe a real backup's impact (fs-snapshot's
+  // describe the freeze that simulates one); results.json says so per strategy.
+  bool impact_representative = true;
   // Copies job.src to job.tmp(); throws on failure (BackupFailure, SqliteError,
   // std::system_error, ...: the runner turns each into one failure kind).
   std::function<void(BackupJob&)> run;
@@ -172,7 +175,7 @@ bool register_strategy(StrategyInfo info);
 const std::vector<StrategyInfo>& strategies();
 const StrategyInfo* find_strategy(const std::string& name);
 // The registry as JSON for results.json: name, description, safety note, needs,
-// parameters (so reports need no list of their own).
+// impact_representative, parameters (so reports need no list of their own).
 nlohmann::json strategies_json();
 
 // Fills defaults and checks keys, values and ranges; throws UsageError naming the

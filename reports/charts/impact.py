@@ -26,13 +26,14 @@ def verdicts(results):
                     counts["harness error"] = counts.get("harness error", 0) + int(r.raw["harness_errors"])
             # A row whose every trial failed in the harness does not know its expected safety.
             expected_unsafe = rows and not all(r.expected_safe or not r.ran for r in rows)
-            worst = next((v for v in ("CORRUPT", "INCONSISTENT", "STALE", "FAILED", "OK", "harness error",
-                                      "SKIPPED") if counts.get(v)), None)
+            # The worst first: wrong snapshots (results.json's table), FAILED, OK, ...
+            worst = next((v for v in results.wrong_verdicts + ("FAILED", "OK", "harness error", "SKIPPED")
+                          if counts.get(v)), None)
             colour = style.VERDICT_COLOURS.get(worst, "white")
             text = F.verdict_counts(counts) if counts else "not in this run"
             if worst == "SKIPPED" and len([k for k in counts if counts[k]]) == 1:
                 text = "not run here"
-            elif expected_unsafe and worst in ("CORRUPT", "INCONSISTENT", "STALE", "FAILED"):
+            elif expected_unsafe and worst in results.wrong_verdicts + ("FAILED",):
                 colour = style.EXPECTED_COLOUR
                 text += "  (expected)"
             ax.add_patch(__import__("matplotlib").patches.Rectangle((j, i), 1, 1, color=colour, ec="white", lw=2))

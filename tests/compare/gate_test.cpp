@@ -176,6 +176,8 @@ nlohmann::json trial(const T& t, int rep = 0) {
           {"rate", t.rate},
           {"backup", {{"status", t.status}, {"duration_s", t.dur}, {"error", nullptr}}},
           {"load", {{"steady", t.steady}, {"reason", t.steady ? "" : "writer 0 fell behind"}}},
+          // What run writes: its writer figures count (no fault, no harness error here).
+          {"impact_counts", t.steady && t.status != "skipped"},
           {"writers",
            {{"max_stall_ms", t.stall},
             {"delayed_extra_ms", t.delayed},
@@ -186,7 +188,7 @@ nlohmann::json trial(const T& t, int rep = 0) {
 }
 
 nlohmann::json run_of(const std::vector<nlohmann::json>& trials, int repeat = 5) {
-  return {{"schema", "backup-bench/1"},
+  return {{"schema", "backup-bench/2"},
           {"sqlite_version", "3.40.1"},
           {"scenario", {{"name", "t"}, {"repeat", repeat}, {"modes", {"wal"}}}},
           {"trials", trials}};

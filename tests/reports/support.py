@@ -1,6 +1,7 @@
 """Shared by the report's Python tests: paths, the checked-in fixtures (a quick
-run; soak/: scheduled backups; axes/: filesystems and SQLite builds), and a copy
-of one that a test may change."""
+run; soak/: scheduled backups; axes/: filesystems and SQLite builds; faults/:
+every fault against online; shards/0 and shards/1: the shards of one run), and
+a copy of one that a test may change."""
 import copy
 import json
 import os
@@ -14,6 +15,12 @@ REPORTS = os.path.join(ROOT, "reports")
 FIXTURE = os.path.join(ROOT, "tests", "data", "report-fixture")
 SOAK = os.path.join(FIXTURE, "soak")  # online and raw-copy, WAL mode, 4 backups 1 s apart in one trial
 AXES = os.path.join(FIXTURE, "axes")  # online, btrfs-snapshot on btrfs and ext4, SQLite 3.40.1 and 3.50.4
+FAULTS = os.path.join(FIXTURE, "faults")  # online, WAL mode, each of the seven faults once
+SHARDS = [os.path.join(FIXTURE, "shards", k) for k in ("0", "1")]  # online, vacuum-into; wal, delete
+ALL = [FIXTURE, SOAK, AXES, FAULTS] + SHARDS
+SCHEMA = os.path.join(ROOT, "docs", "results.schema.json")
+CONTRACT = os.path.join(ROOT, "docs", "contract.md")
+BINARY = os.environ.get("BB_BINARY") or os.path.join(ROOT, "build", "backup-bench")
 PYTHON = "/usr/bin/python3"
 sys.path.insert(0, REPORTS)
 

@@ -55,7 +55,7 @@ class BadInput(unittest.TestCase):
         raw["summary"][0]["figures"]["backup_duration_s"]["median"] = "fast"
         self.write(json.dumps(raw))
         self.expect_refused(self.report(), ["summary[0].figures.backup_duration_s.median"])
-        self.write(json.dumps({"trials": "all of them"}))
+        self.write(json.dumps({"schema": "backup-bench/2", "trials": "all of them"}))
         self.expect_refused(self.report(), ["trials"])
         self.write("[1, 2, 3]")
         self.expect_refused(self.report(), ["not a backup-bench results file"])

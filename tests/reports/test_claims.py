@@ -115,6 +115,7 @@ class ClaimRules(unittest.TestCase):
         def unsteady(t):
             t["load"]["steady"] = False
             t["load"]["reason"] = "writer 0 behind schedule"
+            t["impact_counts"] = False  # as `run` writes it for an unsteady trial
         with Changed(lambda raw: _set(raw, "wal", "online", unsteady)) as r:
             c = judged(r)[0]
         self.assertEqual(per_mode(c)["wal mode"], C.NO_DATA)
