@@ -6,7 +6,8 @@
   validation/                 judges snapshots by a workload's invariants
   results/                    the records of results.json, metrics, series, summary, merge
   compare/                    the regression gate over two results files
-  driver/                     scenarios, the load, trials, runs
+  driver/                     scenarios, the load, trials, runs, the nemesis and the fault-kind interface
+  faults/                     one file per fault kind, registered by name (they include driver/)
   cli/                        one file per subcommand
   (reports/ is Python and reads results.json only)
 
@@ -24,7 +25,8 @@ ALLOWED = {
     "results": {"core", "workloads", "strategies", "validation", "results"},
     "compare": {"core", "workloads", "strategies", "validation", "results", "compare"},
     "driver": {"core", "workloads", "strategies", "validation", "results", "driver"},
-    "cli": {"core", "workloads", "strategies", "validation", "results", "compare", "driver", "cli"},
+    "faults": {"core", "workloads", "strategies", "validation", "results", "driver", "faults"},
+    "cli": {"core", "workloads", "strategies", "validation", "results", "compare", "driver", "faults", "cli"},
     "bench": {"core", "workloads", "strategies", "validation", "results", "driver"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
