@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/holders.h"
+#include "driver/fault.h"
 #include "driver/scenario.h"
 #include "strategies/strategy.h"
 #include "workloads/workload.h"
@@ -25,6 +26,10 @@ int list(const std::string& what) {
     }
   } else if (what == "workloads") {
     for (auto& w : workloads()) fmt::print("{:<10} {}\n", w.name, w.description);
+  } else if (what == "faults") {
+    for (auto& k : fault_kinds())
+      fmt::print("{}\n    {}\n    target: {}{}\n", k.name, k.description, aim_text(k.aim),
+                 k.from_start ? ", from the start" : "");
   } else if (what == "presets") {
     for (auto& n : preset_names()) {
       Scenario s = load_preset(n);
@@ -54,10 +59,10 @@ int holders(const std::string& db) {
 
 void add_list_command(CLI::App& app, Action& action) {
   auto what = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("list", "list strategies, workloads, presets or scenario options");
-  cmd->add_option("WHAT", *what, "strategies|workloads|presets|options")
+  auto* cmd = app.add_subcommand("list", "list strategies, workloads, faults, presets or scenario options");
+  cmd->add_option("WHAT", *what, "strategies|workloads|faults|presets|options")
       ->required()
-      ->check(CLI::IsMember({"strategies", "workloads", "presets", "options"}));
+      ->check(CLI::IsMember({"strategies", "workloads", "faults", "presets", "options"}));
   cmd->callback([what, &action] { action = [what] { return list(*what); }; });
 }
 

@@ -1,6 +1,8 @@
 // The companion process of a continuous strategy (driver/companion.h).
 #include "driver/companion.h"
 
+#include "driver/fault.h"
+
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
@@ -156,6 +158,11 @@ void Companion::join() {
   if (killer_.joinable()) killer_.join();
 }
 
+bool Companion::takes_fault(const std::string& kind) const {
+  const FaultKind* k = find_fault(kind);
+  return active() && k && k->aim == FaultAim::kBackup && k->kills;
+}
+
 FreshnessBounds Companion::judged(const FreshnessBounds& b) {
   if (!active()) return b;
   given_.push_back(b);
@@ -229,7 +236,7 @@ void Companion::record(TrialResult& t, const std::vector<Sample>& writers) {
     t.errors.push_back(spec_.name + " was never ready: " + why);
   }
   t.continuous = j;
-  if (t.fault && t.fault->kind == "kill-backup") {
+  if (t.fault && takes_fault(t.fault->kind)) {
     FaultRecord& f = *t.fault;
     f.target = spec_.name + " (the replicating process)";
     f.at = fmt::format("baseline+{}ms", kill_at_ns_ && t.baseline.begin ? (kill_at_ns_ - t.baseline.begin) / 1'000'000 : 0);

@@ -43,9 +43,10 @@ class Companion {
   Companion& operator=(const Companion&) = delete;
 
   bool active() const { return started_ns_ != 0; }
-  // kill-backup strikes the replicator, not the restore: a continuous
-  // strategy's "backup process" is the one that runs for the whole trial.
-  bool takes_fault(const std::string& kind) const { return active() && kind == "kill-backup"; }
+  // A fault kind that kills the backup process (kill-backup) strikes the
+  // replicator, not the restore: a continuous strategy's "backup process" is
+  // the one that runs for the whole trial.
+  bool takes_fault(const std::string& kind) const;
   // SIGKILL at `at_ns` (CLOCK_MONOTONIC), from a thread that waits for it.
   void kill_at(int64_t at_ns);
   // Reaps it if it has ended (noting how); whether it still runs.

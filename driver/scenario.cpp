@@ -13,6 +13,7 @@
 
 #include "core/errors.h"
 #include "core/shared_state.h"
+#include "driver/fault.h"
 #include "workloads/workload.h"
 #include "workloads/workload_file.h"
 
@@ -264,14 +265,16 @@ const std::vector<Option>& table() {
                              "the previous ends)",
         "30"},
        dbl_opt(&Scenario::backup_interval_s, 0, kMaxSeconds)},
-      {{"faults", "faults injected during the backup, a matrix axis (docs/faults.md): none, kill-writer, "
-                  "kill-reader, kill-backup, pause-writer, fill-dest, fail-dest-write, fail-dest-fsync",
+      {{"faults",
+        fmt::format("faults injected during the backup, a matrix axis (docs/faults.md, list faults): {}",
+                    fmt::join(fault_names(), ", ")),
         "none"},
        [](Scenario& s, const Values& v) {
          if (v.empty()) throw UsageError("empty list");
+         const auto known = fault_names();
          for (size_t i = 0; i < v.size(); ++i) {
-           if (std::find(kFaultKinds.begin(), kFaultKinds.end(), v[i]) == kFaultKinds.end())
-             throw UsageError(fmt::format("unknown fault '{}' (expected {})", v[i], fmt::join(kFaultKinds, ", ")));
+           if (std::find(known.begin(), known.end(), v[i]) == known.end())
+             throw UsageError(fmt::format("unknown fault '{}' (expected {})", v[i], fmt::join(known, ", ")));
            if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i))
              throw UsageError(fmt::format("fault '{}' is listed twice", v[i]));
          }
@@ -288,7 +291,7 @@ const std::vector<Option>& table() {
        }},
       {{"fault_delay_ms", "milliseconds after fault_at before a fault strikes", "0"},
        int_opt(&Scenario::fault_delay_ms, 0, 600'000)},
-      {{"fault_pause_ms", "pause-writer: how long the writer stays stopped (SIGSTOP .. SIGCONT)", "200"},
+      {{"fault_pause_ms", "pause-*: how long the target stays stopped (SIGSTOP .. SIGCONT)", "200"},
        int_opt(&Scenario::fault_pause_ms, 1, 600'000)},
       {{"fault_write_limit_kb",
         "fail-dest-write: a write reaching past this offset (KiB) of any destination file fails with EIO", "256"},
@@ -536,8 +539,9 @@ void check_scenario(const Scenario& s) {
   const bool faulted = s.faults != std::vector<std::string>{"none"};
   if (faulted && s.backups > 1)
     throw UsageError("faults: a fault is injected into a trial of one backup; set backups = 1");
-  if (s.readers == 0 && std::find(s.faults.begin(), s.faults.end(), "kill-reader") != s.faults.end())
-    throw UsageError("faults: kill-reader needs a reader (readers = 0)");
+  for (auto& f : s.faults)
+    if (const FaultKind* k = find_fault(f); k && k->aim == FaultAim::kReader && s.readers == 0)
+      throw UsageError(fmt::format("faults: {} needs a reader (readers = 0)", f));
   const double cells = double(s.modes.size()) * double(s.strategies.size()) * double(s.faults.size()) *
                        double(s.db_mb.size()) * double(s.writers.size()) * double(s.filesystems.size()) *
                        double(s.sqlite.size()) * double(s.repeat);

@@ -3,9 +3,7 @@
 // overridden from the command line. Every option is declared once, with its help
 // and default, in the option table (scenario.cpp); files and flags both use it.
 #pragma once
-#include <array>
 #include <cstdint>
-#include <string_view>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -58,18 +56,14 @@ struct Scenario {
   double backup_interval_s = 30;   // between the starts of consecutive backups
   double cooldown_s = 0.5;
   // Faults injected during the backup (docs/faults.md, driver/nemesis.h): a
-  // matrix axis of kinds, when they strike, and their sizes.
+  // matrix axis of registered kinds (driver/fault.h), when they strike, and
+  // their sizes.
   std::vector<std::string> faults{"none"};
   std::string fault_at = "reading";  // asked | reading
   int64_t fault_delay_ms = 0;
   int64_t fault_pause_ms = 200;
   int64_t fault_write_limit_kb = 256;
 };
-
-// The faults a scenario can inject (`faults`), "none" first.
-inline constexpr std::array<std::string_view, 8> kFaultKinds{
-    "none", "kill-writer", "kill-reader", "kill-backup", "pause-writer", "fill-dest", "fail-dest-write",
-    "fail-dest-fsync"};
 
 struct OptionDef {
   std::string key;

@@ -67,18 +67,6 @@ TrialResult skipped(TrialState& ts, const std::string& why) {
   return ts.t;
 }
 
-// Until the fault kinds take their options alone: the scenario the nemesis
-// reads them from.
-Scenario fault_scenario(const TrialSpec& spec) {
-  Scenario s;
-  s.workload = spec.database.workload;
-  s.fault_at = spec.fault.at;
-  s.fault_delay_ms = spec.fault.delay_ms;
-  s.fault_pause_ms = spec.fault.pause_ms;
-  s.fault_write_limit_kb = spec.fault.write_limit_kb;
-  return s;
-}
-
 // The trial's database, from its template, and the backup's time limit (auto:
 // scaled with the database at this filesystem's copy speed).
 void prepare_database(TrialState& ts, const Place& place) {
@@ -197,8 +185,7 @@ TrialResult run_trial(const TrialSpec& spec, const TrialEnv& env) {
   TrialResult& t = ts.t;
   t.expected_safe = info.expected_safe(c.mode, t.params);
   t.sqlite_info = ts.build.info;
-  const Scenario fault_options = fault_scenario(spec);
-  t.fault = planned_fault(fault_options, c);  // the nemesis (driver/nemesis.h)
+  t.fault = planned_fault(spec.fault, c);  // the nemesis (driver/nemesis.h)
   // Paths inside results.json are relative to the run folder, so it can move.
   ts.rel = fmt::format("trials/{:03d}-{}-{}-r{}", c.index, c.mode, sanitize(c.strategy.label), c.repetition);
 
@@ -213,7 +200,7 @@ TrialResult run_trial(const TrialSpec& spec, const TrialEnv& env) {
   ts.dir = env.run_dir + "/" + ts.rel;
   fs::create_directories(ts.dir);
   ts.db = place.data_dir + "/db.sqlite";
-  Nemesis nemesis(fault_options, c);  // a fault's destination filesystem, before any work
+  Nemesis nemesis(spec.fault, c, spec.database.workload);  // a fault's destination filesystem, before any work
   if (!nemesis.cannot().empty()) return skipped(ts, nemesis.cannot());
   ts.snapshot = nemesis.destination(place.dest_dir + "/snapshot.db");
   ts.dest_dir = fs::path(ts.snapshot).parent_path().string();

@@ -5,19 +5,13 @@
 #include <functional>
 #include <string>
 
+#include "driver/fault.h"
 #include "driver/load.h"
 #include "databases/populate.h"
 #include "driver/scenario.h"
 #include "results/trial_result.h"
 
 namespace bb {
-
-// When and how hard a cell's fault strikes (docs/faults.md); the kind is the
-// cell's.
-struct FaultOptions {
-  std::string at = "reading";  // asked | reading
-  int64_t delay_ms = 0, pause_ms = 200, write_limit_kb = 256;
-};
 
 // What one trial needs, and no more: its cell, its database, its load, its
 // phases, its backups, how its snapshots are judged, its fault. A scenario

@@ -44,13 +44,13 @@ struct BackupRun {
 
 // What the nemesis injected into a trial (docs/faults.md, driver/nemesis.h).
 struct FaultRecord {
-  std::string kind;    // one of kFaultKinds (never "none": a trial without a fault has no record)
+  std::string kind;    // a registered fault kind (faults/; never "none": a trial without a fault has no record)
   std::string at;      // when it was to strike: "reading+0ms", or "the destination, from the start"
   std::string target;  // "writer 0", "reader 0", "the backup process", "the destination"
   bool injected = false;
   int64_t injected_ns = 0;              // when it struck (CLOCK_MONOTONIC; 0: it did not)
   std::optional<bool> during_backup;    // the backup had not yet released the database when it struck
-  std::optional<bool> mid_transaction;  // kill/pause-writer: the writer was inside a transaction
+  std::optional<bool> mid_transaction;  // a writer target (kill/pause-writer) was inside a transaction
   std::string detail;                   // what happened, in words
   nlohmann::json dest = nullptr;        // fill-dest / fail-dest-*: the destination's filesystem
   int64_t partials_removed = 0;         // a killed backup's temporaries removed after it

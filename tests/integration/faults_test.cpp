@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -74,6 +75,37 @@ TEST(Faults, AKilledWriterOrReaderIsNoHarnessErrorAndTheSourceHoldsEveryReturned
   // The nemesis waits for a transaction to begin before it kills.
   EXPECT_GE(mid, 2);
   for (auto& row : j["summary"]) EXPECT_NE(row["fault"], "none");
+}
+
+// A backup stalled while it holds the database (pause-backup): in rollback mode
+// the writers wait behind it, in WAL mode they should not; in both the
+// snapshot is still OK.
+TEST(Faults, APausedBackupStillMakesAnOkSnapshot) {
+  test::TempDir d;
+  const int code = run_faults(d / "run", "online", "wal,delete", "pause-backup");
+  ASSERT_EQ(code, 0) << test::read_file(d / "run.log");
+  auto j = nlohmann::json::parse(test::read_file(d / "run/results.json"));
+  ASSERT_EQ(j["trials"].size(), 2u);
+  for (auto& t : j["trials"]) {
+    const auto& f = t["fault"];
+    SCOPED_TRACE(fmt::format("{} {}", t["mode"].get<std::string>(), f.dump()));
+    EXPECT_TRUE(t["harness_error"].is_null());
+    EXPECT_EQ(f["kind"], "pause-backup");
+    EXPECT_EQ(f["target"], "the backup process");
+    EXPECT_TRUE(f["injected"].get<bool>());
+    EXPECT_EQ(f["during_backup"], true);
+    const std::string detail = f["detail"].get<std::string>();
+    EXPECT_NE(detail.find("SIGSTOP to the backup process"), std::string::npos);
+    EXPECT_NE(detail.find("SIGCONT 200 ms later"), std::string::npos);
+    EXPECT_EQ(t["backup"]["status"], "completed");
+    EXPECT_EQ(t["verdict"]["status"], "OK");
+    EXPECT_TRUE(t["outcome_check"]["ok"].get<bool>()) << t["outcome_check"]["detail"];
+    EXPECT_TRUE(t["source_check"]["ok"].get<bool>()) << t["source_check"]["detail"];
+    // What the stall cost the writers, for the log (timing is judged in
+    // tests/timing/, alone on the machine).
+    std::printf("pause-backup %s: max writer stall %s ms\n", t["mode"].get<std::string>().c_str(),
+                t["writers"]["max_writer_stall_ms"].dump().c_str());
+  }
 }
 
 TEST(Faults, DestinationFaultsFailTheBackupWithAReasonAndLeaveNothing) {

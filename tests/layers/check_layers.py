@@ -7,7 +7,8 @@
   databases/                  a trial's database: templates, population, the user's own, its place
   results/                    the records of results.json, metrics, series, summary, merge
   compare/                    the regression gate over two results files
-  driver/                     scenarios, the load, trials, runs
+  driver/                     scenarios, the load, trials, runs, the nemesis and the fault-kind interface
+  faults/                     one file per fault kind, registered by name (they include driver/)
   cli/                        one file per subcommand
   (reports/ is Python and reads results.json only)
 
@@ -26,7 +27,9 @@ ALLOWED = {
     "results": {"core", "workloads", "strategies", "validation", "results"},
     "compare": {"core", "workloads", "strategies", "validation", "results", "compare"},
     "driver": {"core", "workloads", "strategies", "validation", "databases", "results", "driver"},
-    "cli": {"core", "workloads", "strategies", "validation", "databases", "results", "compare", "driver", "cli"},
+    "faults": {"core", "workloads", "strategies", "validation", "databases", "results", "driver", "faults"},
+    "cli": {"core", "workloads", "strategies", "validation", "databases", "results", "compare", "driver", "faults",
+            "cli"},
     "bench": {"core", "workloads", "strategies", "validation", "databases", "results", "driver"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

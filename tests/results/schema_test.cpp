@@ -203,6 +203,9 @@ TEST(TrialRecord, EveryTrialOfTheFixturesReadsBackAsWritten) {
     ASSERT_EQ(r["schema"], kResultsSchema) << f;
     for (auto t : r["trials"]) {
       if (!t.contains("holders")) t["holders"] = json::array();  // the fixtures drop them
+      // Made before continuous strategies: read as none ran (results/trial_reader.cpp).
+      for (auto* k : {"continuous", "wal_over_trial"})
+        if (!t.contains(k)) t[k] = nullptr;
       std::string where;
       EXPECT_TRUE(near(json(t.get<TrialResult>()), t, where)) << f << " " << t["row"] << where;
       ++read;
