@@ -249,16 +249,4 @@ void Companion::record(TrialResult& t, const std::vector<Sample>& writers) {
   }
 }
 
-nlohmann::json wal_over_trial(const std::vector<SizeSample>& sizes, const std::string& mode) {
-  if (mode != "wal" || sizes.empty()) return nullptr;
-  std::vector<double> v;
-  v.reserve(sizes.size());
-  for (auto& s : sizes) v.push_back(double(s.wal));
-  const double peak = *std::max_element(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  return {{"peak_bytes", peak}, {"median_bytes", median(v)}, {"mean_bytes", sum / double(v.size())},
-          {"last_bytes", v.back()}, {"n", v.size()}};
-}
-
 }  // namespace bb

@@ -81,8 +81,4 @@ class Companion {
   std::vector<FreshnessBounds> given_;  // per backup, in order
 };
 
-// WAL size over a whole trial (warm-up to stop) from the load's size samples:
-// peak, median, mean, last, with the number of samples; null outside WAL mode.
-nlohmann::json wal_over_trial(const std::vector<SizeSample>& sizes, const std::string& mode);
-
 }  // namespace bb

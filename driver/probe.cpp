@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "driver/load.h"
-#include "driver/builds.h"
+#include "core/sqlite_builds.h"
 #include "databases/place.h"
 #include "databases/templates.h"
 #include "results/merge.h"

@@ -50,7 +50,7 @@ struct Scenario {
   bool template_cache = true;  // start trials from cached template databases (databases/templates.h)  // workers retry a lock this often while it is busy
   double warmup_s = 0.5;
   double baseline_s = 2;
-  double backup_timeout_s = 0;     // 0 = auto: scaled with the database (driver/time_limit.h)
+  double backup_timeout_s = 0;     // 0 = auto: scaled with the database (databases/time_limit.h)
   std::string integrity_check = "auto";  // auto | full | quick (auto: quick_check above kQuickCheckAboveMb)
   int64_t backups = 1;             // backups per trial, on a schedule while the load continues (soak)
   double backup_interval_s = 30;   // between the starts of consecutive backups

@@ -13,7 +13,7 @@
 #include "databases/place.h"
 #include "databases/templates.h"
 #include "driver/companion.h"
-#include "driver/time_limit.h"
+#include "databases/time_limit.h"
 #include "driver/trial_steps.h"
 #include "results/series.h"
 #include "strategies/atomic_dest.h"

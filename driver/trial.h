@@ -23,7 +23,7 @@ struct TrialSpec {
   // trial fills in the binary, the database and the samples folder.
   LoadSpec load;
   double warmup_s = 0.5, baseline_s = 2, cooldown_s = 0.5;
-  double backup_timeout_s = 0;  // 0: scaled with the database (driver/time_limit.h)
+  double backup_timeout_s = 0;  // 0: scaled with the database (databases/time_limit.h)
   int64_t backups = 1;          // on a schedule while the load continues
   double backup_interval_s = 30;
   std::string integrity_check = "auto";  // auto | full | quick

@@ -4,7 +4,8 @@
 
 #include "core/files.h"
 #include "driver/companion.h"
-#include "driver/time_limit.h"
+#include "databases/time_limit.h"
+#include "results/continuous.h"
 #include "driver/trial_steps.h"
 #include "validation/validator.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "driver/builds.h"
+#include "core/sqlite_builds.h"
 #include "driver/load.h"
 #include "driver/nemesis.h"
 #include "driver/trial.h"

@@ -167,4 +167,16 @@ std::string continuous_table(const nlohmann::json& results) {
   return out;
 }
 
+nlohmann::json wal_over_trial(const std::vector<SizeSample>& sizes, const std::string& mode) {
+  if (mode != "wal" || sizes.empty()) return nullptr;
+  std::vector<double> v;
+  v.reserve(sizes.size());
+  for (auto& s : sizes) v.push_back(double(s.wal));
+  const double peak = *std::max_element(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  return {{"peak_bytes", peak}, {"median_bytes", median(v)}, {"mean_bytes", sum / double(v.size())},
+          {"last_bytes", v.back()}, {"n", v.size()}};
+}
+
 }  // namespace bb

@@ -9,6 +9,9 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "core/samples.h"
 
 namespace bb {
 
@@ -20,5 +23,9 @@ void add_continuous(nlohmann::json& rows, const nlohmann::json& trials,
 
 // The console's lines for the continuous rows (empty when there are none).
 std::string continuous_table(const nlohmann::json& results);
+
+// WAL size over a whole trial (warm-up to stop) from the load's size samples:
+// peak, median, mean, last, with the number of samples; null outside WAL mode.
+nlohmann::json wal_over_trial(const std::vector<SizeSample>& sizes, const std::string& mode);
 
 }  // namespace bb

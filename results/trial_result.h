@@ -75,7 +75,7 @@ struct TrialResult {
   int64_t db_bytes = 0, db_bytes_end = 0;
   nlohmann::json database = nlohmann::json::object();  // how the trial's database was made (templates.h)
   nlohmann::json filesystem_info = nlohmann::json::object();  // type, mount options, ... (core/loop_fs.h)
-  nlohmann::json sqlite_info = nlohmann::json::object();      // the cell's SQLite build (driver/builds.h)
+  nlohmann::json sqlite_info = nlohmann::json::object();      // the cell's SQLite build (core/sqlite_builds.h)
   int64_t t0_ns = 0;            // the start barrier: every time below is relative to it
   Window baseline;
   double time_limit_s = 0;

@@ -1,5 +1,5 @@
 // Finding (or building) the binary of each SQLite build a run uses.
-#include "driver/builds.h"
+#include "core/sqlite_builds.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Measuring this machine's copy speed for scaled time limits.
-#include "driver/time_limit.h"
+#include "databases/time_limit.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

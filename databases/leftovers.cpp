@@ -1,5 +1,5 @@
 // Finding and removing what dead runs left behind.
-#include "driver/leftovers.h"
+#include "databases/leftovers.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
