@@ -46,6 +46,12 @@ PhaseCost fit(const std::vector<std::pair<double, double>>& pts, PhaseCost given
   return {std::max(0.0, median(rest)), given.s_per_mb};
 }
 
+// MB to bytes, saturating: a fuzzed scenario may ask for absurd sizes.
+int64_t mb_to_bytes(double mb) {
+  const double b = mb * 1048576;
+  return b >= 9.2e18 ? INT64_MAX : int64_t(b);
+}
+
 // The backups phase of one cell: every scheduled backup, the last one's copy.
 double backups_seconds(const Scenario& s, const Cell& c, const Speeds& sp) {
   auto it = sp.strategy.find(c.strategy.name);
@@ -132,7 +138,8 @@ std::vector<ShardEstimate> estimate_shards(const Scenario& s, int n, const Speed
     e.k = k;
     std::set<std::pair<std::string, int64_t>> templates;
     std::set<std::string> probes;
-    int64_t largest = 0, kept = 0;
+    int64_t largest = 0;
+    double kept = 0;
     for (auto& c : shard(all, k, n)) {
       ++e.trials;
       if (!in.skip(c).empty()) {
@@ -144,15 +151,15 @@ std::vector<ShardEstimate> estimate_shards(const Scenario& s, int n, const Speed
       if (s.rate_auto && probes.insert(probe_key(c)).second)
         e.probes_s += s.probe_s + sp.probe_fixed_s + sp.prepare.at(double(c.db_mb));
       if (c.filesystem == "host") largest = std::max(largest, c.db_mb);
-      if (in.keep_snapshots) kept += c.db_mb * (1 + std::max<int64_t>(s.backups, 1));
+      if (in.keep_snapshots) kept += double(c.db_mb) * double(1 + std::max<int64_t>(s.backups, 1));
     }
     // A fresh machine (a CI runner) builds every template; this one only those not cached.
     for (auto& [mode, mb] : templates) {
-      e.cache_bytes += mb << 20;
+      e.cache_bytes = mb_to_bytes(double(e.cache_bytes) / 1048576 + double(mb));
       if (!in.cached(mode, mb)) e.templates_s += double(mb) * sp.populate_s_per_mb;
     }
     // As the run's own free-space check counts it (driver/run_folder.cpp), and kept snapshots.
-    e.run_bytes = ((largest * (3 + snapshots) + 64) << 20) + (kept << 20);
+    e.run_bytes = mb_to_bytes(double(largest) * double(3 + snapshots) + 64 + kept);
     out.push_back(e);
   }
   return out;
@@ -164,7 +171,8 @@ Speeds measure_speeds(const Scenario& s, const std::string& earlier) {
   // trial is such a copy; a backup and a validation read (and write) as much.
   if (const auto tmpl = largest_cached_template(s); !tmpl.empty()) {
     try {
-      const double mb_s = copy_speed_mb_s("estimate", tmpl, fs::path(tmpl).parent_path().string());
+      const double mb_s =
+          copy_speed_mb_s("estimate", tmpl, fs::path(tmpl).parent_path().string(), int64_t(32) << 20);
       if (mb_s > 0) {
         sp.prepare.s_per_mb = 1 / mb_s;
         sp.backup.s_per_mb = 1.5 / mb_s;    // a backup reads through SQLite and writes a durable copy
@@ -176,12 +184,22 @@ Speeds measure_speeds(const Scenario& s, const std::string& earlier) {
     }
   }
   std::error_code ec;
-  if (!earlier.empty() && fs::is_regular_file(fs::path(earlier) / "results.json", ec)) fit_from_run(earlier, sp);
+  if (!earlier.empty() && fs::is_regular_file(fs::path(earlier) / "results.json", ec)) {
+    Speeds before = sp;
+    try {
+      fit_from_run(earlier, sp);
+    } catch (const nlohmann::json::exception&) {
+      // A results file of another shape (older, damaged): its speeds are not used.
+      sp = before;
+      sp.sources.push_back(fmt::format("not {} (its results.json could not be read)", earlier));
+    }
+  }
   return sp;
 }
 
 std::string duration_text(double seconds) {
-  const auto t = int64_t(std::llround(seconds));
+  if (!(seconds < 1e8)) return "more than 3 years";  // also NaN: a fuzzed scenario's timings
+  const auto t = int64_t(std::llround(std::max(seconds, 0.0)));
   if (t >= 3600) return fmt::format("{}h{:02d}m", t / 3600, (t % 3600) / 60);
   if (t >= 60) return fmt::format("{}m{:02d}s", t / 60, t % 60);
   return fmt::format("{}s", t);

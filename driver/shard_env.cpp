@@ -102,10 +102,6 @@ ShardChoice from_slurm(const EnvLookup& env) {
   const long long step = env("SLURM_ARRAY_TASK_STEP") ? number(env, "SLURM_ARRAY_TASK_STEP") : 1;
   if (count < 1) throw UsageError(fmt::format("--shard auto: SLURM_ARRAY_TASK_COUNT={} is below 1", count));
   if (step < 1) throw UsageError(fmt::format("--shard auto: SLURM_ARRAY_TASK_STEP={} is below 1", step));
-  if (id < min || (id - min) % step != 0 || (id - min) / step >= count)
-    throw UsageError(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID={} is not one of the {} tasks from "
-                                 "SLURM_ARRAY_TASK_MIN={} in steps of {}",
-                                 id, count, min, step));
   // A list such as --array=1,4,5 is no range: its positions would not be 0..N-1.
   if (env("SLURM_ARRAY_TASK_MAX")) {
     const long long max = number(env, "SLURM_ARRAY_TASK_MAX");
@@ -114,6 +110,10 @@ ShardChoice from_slurm(const EnvLookup& env) {
                                    "use --array=0-{} or set BB_SHARD=K/N",
                                    min, max, step, count, count - 1));
   }
+  if (id < min || (id - min) % step != 0 || (id - min) / step >= count)
+    throw UsageError(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID={} is not one of the {} tasks from "
+                                 "SLURM_ARRAY_TASK_MIN={} in steps of {}",
+                                 id, count, min, step));
   c.k = int((id - min) / step);
   c.n = int(count);
   c.job = identity(env, {"SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_JOB_ID", "SLURM_JOB_NAME",
