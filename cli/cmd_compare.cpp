@@ -9,6 +9,7 @@
 #include "compare/gate.h"
 #include "results/merge.h"
 #include "results/files.h"
+#include "results/shard_set.h"
 
 namespace fs = std::filesystem;
 
@@ -18,8 +19,25 @@ namespace {
 struct CompareFlags {
   std::string base, cur, json_out, markdown_out, junit_out, correction = "bh";
   double threshold = 10, alpha = 0.05;
-  bool strict = false;
+  bool strict = false, check = false;
 };
+
+// One side of the comparison: a run, the shards of one run given with commas,
+// or a folder holding shard run folders (results/shard_set.h), merged.
+nlohmann::json load_side(const std::string& list) {
+  bool from_folder = false;
+  auto runs = find_runs(split_paths(list), &from_folder);
+  MergeOptions mo;
+  mo.summary = false;
+  mo.complete = from_folder;
+  return merge_runs(runs, mo);
+}
+
+// Which hosts a side's shards ran on, when they are several runs.
+void print_hosts(const char* side, const nlohmann::json& run) {
+  if (run["sources"].size() > 1 || run["hosts"].size() > 1)
+    fmt::print("{}: {} shard(s) on {}\n", side, run["sources"].size(), hosts_text(run["hosts"]));
+}
 
 // An output file's folder must exist, and the path must not be a folder: checked
 // before any run is read.
@@ -47,10 +65,15 @@ int run(const CompareFlags& f) {
   check_output("--json", f.json_out);
   check_output("--markdown", f.markdown_out);
   check_output("--junit", f.junit_out);
-  MergeOptions mo;
-  mo.summary = false;
-  auto base = merge_runs(split_paths(f.base), mo);
-  auto cur = merge_runs(split_paths(f.cur), mo);
+  auto base = load_side(f.base);
+  auto cur = load_side(f.cur);
+  if (f.check) {
+    fmt::print("compare: baseline {} trial(s), current {} trial(s): both readable\n", base["trials"].size(),
+               cur["trials"].size());
+    print_hosts("baseline", base);
+    print_hosts("current", cur);
+    return 0;
+  }
   CompareOptions opts;
   opts.threshold_pct = f.threshold;
   opts.alpha = f.alpha;
@@ -62,6 +85,8 @@ int run(const CompareFlags& f) {
   write_output("--markdown", f.markdown_out, markdown_comparison(c, f.strict));
   write_output("--junit", f.junit_out, junit_comparison(c, f.strict));
   if (c.cells.empty()) throw UsageError(no_common_cell_line(c));
+  print_hosts("baseline", base);
+  print_hosts("current", cur);
   fmt::print("{}", format_comparison(c, f.strict));
   return c.exit_code(f.strict);
 }
@@ -72,10 +97,10 @@ void add_compare_command(CLI::App& app, Action& action) {
   auto f = std::make_shared<CompareFlags>();
   auto* cmd = app.add_subcommand(
       "compare", "compare a run against a baseline run as a CI gate (exit 1 on a regression)");
-  cmd->add_option("BASELINE", f->base, "baseline run folder or results.json (shards of one run: comma-separated)")
+  cmd->add_option("BASELINE", f->base, "baseline run folder or results.json (shards of one run: comma-separated, or a folder holding them)")
       ->type_name("RUN[,RUN...]")
       ->required();
-  cmd->add_option("CURRENT", f->cur, "current run folder or results.json (shards of one run: comma-separated)")
+  cmd->add_option("CURRENT", f->cur, "current run folder or results.json (shards of one run: comma-separated, or a folder holding them)")
       ->type_name("RUN[,RUN...]")
       ->required();
   cmd->add_option("--threshold", f->threshold, "a smaller change of a median, in % of the baseline, is never a "
@@ -92,6 +117,8 @@ void add_compare_command(CLI::App& app, Action& action) {
   cmd->add_flag("--strict", f->strict,
                 "exit 2 when the runs differ (strategies, modes, sizes, repetitions, scenario, machine) or the "
                 "repetitions are too few to judge any metric");
+  cmd->add_flag("--check", f->check, "read and check both runs (shards found and checked), compare nothing, write "
+                                     "nothing");
   cmd->add_option("--json", f->json_out, "also write the comparison as JSON to this file")->type_name("FILE");
   cmd->add_option("--markdown", f->markdown_out, "also write a Markdown summary (for a CI job summary) to this file")
       ->type_name("FILE");

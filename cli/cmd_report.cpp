@@ -11,6 +11,7 @@
 #include "core/process.h"
 #include "results/merge.h"
 #include "results/schema.h"
+#include "results/shard_set.h"
 
 namespace fs = std::filesystem;
 
@@ -22,6 +23,7 @@ constexpr const char* kPython = "/usr/bin/python3";  // Debian's, which has matp
 struct ReportFlags {
   std::vector<std::string> runs;
   std::string out;
+  bool check = false;
 };
 
 // Beside the binary's source tree, or installed beside the binary, like scenarios/.
@@ -58,24 +60,47 @@ std::string schema_of(const std::string& file) {
 }
 
 // The results the report reads: one run folder's, or the merge of several
-// (shards of one scenario), written beside the report as merged-results.json.
-// So is one folder of the previous version (backup-bench/1): the merge reads
-// it as this one, or refuses it with one line.
-std::string results_for(const std::vector<std::string>& runs, const std::string& out) {
-  std::vector<std::string> jsons;
-  for (auto& r : runs) jsons.push_back(results_of(r));
-  if (jsons.size() == 1) {
-    const std::string schema = schema_of(jsons.front());
-    if (schema.empty() || schema == kResultsSchema) return jsons.front();
+// (shards of one scenario, named or found below a folder: results/shard_set.h),
+// written beside the report as merged-results.json. So is one folder of the
+// previous version (backup-bench/1): the merge reads it as this one, or
+// refuses it with one line.
+std::string results_for(const std::vector<std::string>& given, const std::string& out) {
+  bool from_folder = false;
+  const auto runs = find_runs(given, &from_folder);
+  if (runs.size() == 1 && !from_folder) {
+    const std::string json = results_of(runs.front());
+    const std::string schema = schema_of(json);
+    if (schema.empty() || schema == kResultsSchema) return json;
   }
+  MergeOptions mo;
+  mo.complete = from_folder;  // several runs are always checked complete by the merge
+  auto merged = merge_runs(runs, mo);
   std::error_code ec;
   fs::create_directories(out, ec);
-  const std::string merged = out + "/merged-results.json";
-  write_merged(merged, merge_runs(runs));
-  return merged;
+  const std::string path = out + "/merged-results.json";
+  write_merged(path, std::move(merged));
+  return path;
+}
+
+// --check: the runs found and checked as for a report, what would be merged
+// printed, nothing written.
+int check(const ReportFlags& f) {
+  bool from_folder = false;
+  const auto runs = find_runs(f.runs, &from_folder);
+  MergeOptions mo;
+  mo.summary = false;
+  mo.complete = from_folder;
+  auto m = merge_runs(runs, mo);
+  fmt::print("report: {} run folder(s), shard(s) {} of {}, scenario '{}', {} trial(s); hosts: {}\n", runs.size(),
+             m["shard"]["k"].dump(), m["shard"]["n"].dump(), m["scenario"].value("name", "?"), m["trials"].size(),
+             hosts_text(m["hosts"]));
+  if (!m["host_differences"].empty())
+    fmt::print("WARNING: the shards ran on hosts that differ in {}\n", differences_text(m["host_differences"]));
+  return 0;
 }
 
 int run(const ReportFlags& f) {
+  if (f.check) return check(f);
   const std::string out = f.out.empty() ? f.runs.front() : f.out;
   const std::string results = results_for(f.runs, out);
   std::error_code ec;
@@ -101,7 +126,12 @@ void add_report_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "report", "write report.html (the recommendation, summary, charts as PNG and SVG, the seed article's claims) "
                 "and summary.md from a run folder");
-  cmd->add_option("RUN_DIR", f->runs, "run folder (holding results.json); several: the shards of one run")->required();
+  cmd->add_option("RUN_DIR", f->runs,
+                  "run folder (holding results.json); several, or a folder holding shard run folders: the shards of "
+                  "one run, merged")
+      ->required();
+  cmd->add_flag("--check", f->check, "find and check the runs (shards of one run), print what would be merged, "
+                                     "write nothing");
   cmd->add_option("--out", f->out, "output folder (default: the run folder)");
   cmd->callback([f, &action] { action = [f] { return run(*f); }; });
 }

@@ -2,13 +2,16 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
 #include <optional>
 #include <tuple>
 
+#include "cli/cmd_run_check.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "driver/run.h"
 #include "driver/scenario.h"
+#include "driver/shard_env.h"
 #include "strategies/strategy.h"
 
 namespace bb {
@@ -16,7 +19,7 @@ namespace {
 
 struct RunFlags {
   std::string preset, scenario, modes, strategies, db_mb, writers, readers, rate, repeat, seed, shard, out,
-      rates_from, database, workload_file;
+      rates_from, database, workload_file, estimate_from;
   std::vector<std::string> sets;
   bool keep = false, check = false;
 };
@@ -55,29 +58,29 @@ int run(const RunFlags& f) {
   opt.out = f.out;
   opt.keep_snapshots = f.keep;
   opt.rates_from = f.rates_from;
-  if (!f.shard.empty()) {
-    auto parts = split(f.shard, '/');
-    try {
-      size_t a = 0, b = 0;
-      if (parts.size() != 2) throw 0;
-      opt.shard_k = std::stoi(parts[0], &a);
-      opt.shard_n = std::stoi(parts[1], &b);
-      if (a != parts[0].size() || b != parts[1].size()) throw 0;
-    } catch (...) {
-      throw UsageError(fmt::format("--shard '{}': expected K/N, e.g. 0/3", f.shard));
-    }
-  }
+  // --shard K/N, or auto: from the job engine's variables (driver/shard_env.h).
+  const ShardChoice sh = resolve_shard(f.shard, process_env());
+  opt.shard_k = sh.k;
+  opt.shard_n = sh.n;
+  opt.shard_engine = sh.engine;
+  opt.shard_job = sh.job;
   // The user's database brings its own size.
   if (!s.database.empty() && !f.db_mb.empty())
     throw UsageError("--db-mb and --database: a database brings its own size; give one of them");
   if (f.check) {
-    // What `run` checks before any work, and nothing else (docs/faults.md, fuzzing).
-    if (opt.shard_n < 1 || opt.shard_k < 0 || opt.shard_k >= opt.shard_n)
-      throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", opt.shard_k, opt.shard_n));
+    // What `run` checks before any work, and nothing else (docs/faults.md,
+    // fuzzing), then what the run would cost.
     check_scenario(s);
-    fmt::print("scenario {}: {} trial(s)\n", s.name, shard(expand(s), opt.shard_k, opt.shard_n).size());
-    return 0;
+    std::error_code ec;
+    if (!f.estimate_from.empty() && !std::filesystem::is_regular_file(f.estimate_from + "/results.json", ec))
+      throw UsageError(fmt::format("--estimate-from {}: no results.json there (give a run folder)", f.estimate_from));
+    const std::string earlier = !f.estimate_from.empty() ? f.estimate_from
+                                : !f.rates_from.empty() ? f.rates_from
+                                : std::filesystem::exists("runs/latest/results.json", ec) ? "runs/latest" : "";
+    return print_run_check(s, opt, earlier);
   }
+  if (sh.engine != "none" && sh.engine != "flag")
+    fmt::print(stderr, "shard {}/{} from {} ({})\n", sh.k, sh.n, sh.engine, sh.job.dump());
   return run_scenario(s, opt);
 }
 
@@ -153,9 +156,10 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--workload-file", f->workload_file,
                   "your transactions, parameters and invariants (TOML; docs/your-database.md)")
       ->type_name("FILE");
-  cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (0 <= K < N); merge the shards with "
-                                       "report or compare")
-      ->type_name("K/N")
+  cmd->add_option("--shard", f->shard, "run every N-th cell starting at K (0 <= K < N); auto: K and N from the job "
+                                       "engine (GitLab, Kubernetes Indexed Job, Slurm array, BB_SHARD); merge the "
+                                       "shards with report or compare (docs/distributed.md)")
+      ->type_name("K/N|auto[/N]")
       ->default_str("0/1");
   cmd->add_option("--set", f->sets, "any scenario option (backup-bench list options), repeatable")
       ->type_name("KEY=VALUE");
@@ -164,7 +168,12 @@ void add_run_command(CLI::App& app, Action& action) {
                   "with rate = auto: pace the writers at the rates that run's capacity probes chose (the same load "
                   "as a compare baseline)")
       ->type_name("RUN_DIR");
-  cmd->add_flag("--check", f->check, "check the scenario and its flags, print the trial count, run nothing");
+  cmd->add_flag("--check", f->check, "check the scenario and its flags, print the trial count and each shard's "
+                                     "estimated time and disk, run nothing");
+  cmd->add_option("--estimate-from", f->estimate_from,
+                  "with --check: take the speeds of the estimate from this earlier run (default: --rates-from, "
+                  "else runs/latest)")
+      ->type_name("RUN_DIR");
   cmd->add_option("--out", f->out, "run folder (runs/latest links to the newest)")->type_name("DIR")->default_str("runs/<timestamp>");
   cmd->footer(
       "Defaults shown are the `default` preset's; --preset or --scenario brings its own, and these flags override "

@@ -141,6 +141,16 @@ void host_warnings(const json& base, const json& cur, std::vector<std::string>& 
   }
 }
 
+void shard_host_warnings(const char* side, const json& run, std::vector<std::string>& w) {
+  if (!run.contains("host_differences") || !run["host_differences"].is_array()) return;
+  for (auto& d : run["host_differences"]) {
+    std::vector<std::string> vs;
+    for (auto& v : d["values"]) vs.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    w.push_back(fmt::format("the {} run's shards ran on hosts that differ in {}: {}", side,
+                            d["field"].get<std::string>(), fmt::join(vs, " vs ")));
+  }
+}
+
 void run_warnings(const char* side, const json& r, int harness_trials, std::vector<std::string>& w) {
   if (r.contains("interrupted") && r["interrupted"] == true)
     w.push_back(fmt::format("the {} run was interrupted: it holds {} trials{}", side, r["trials"].size(),

@@ -26,6 +26,9 @@ void scenario_warnings(const nlohmann::json& base, const nlohmann::json& cur, st
 // The user's database or workload file differ (run --database / --workload-file).
 void data_warnings(const nlohmann::json& base, const nlohmann::json& cur, std::vector<std::string>& warnings);
 void host_warnings(const nlohmann::json& base, const nlohmann::json& cur, std::vector<std::string>& warnings);
+// The shards of one side ran on hosts that differ (merged results'
+// `host_differences`, results/shard_set.h): its figures mix machines.
+void shard_host_warnings(const char* side, const nlohmann::json& run, std::vector<std::string>& warnings);
 void run_warnings(const char* side, const nlohmann::json& run, int harness_trials, std::vector<std::string>& warnings);
 
 }  // namespace bb

@@ -411,6 +411,8 @@ Comparison compare_runs(const json& base, const json& cur, const CompareOptions&
   c.cur_sqlite = cur.contains("sqlite_version") ? axis_text(cur["sqlite_version"]) : "?";
   scenario_warnings(base, cur, c.warnings);
   host_warnings(base, cur, c.warnings);
+  shard_host_warnings("baseline", base, c.warnings);
+  shard_host_warnings("current", cur, c.warnings);
   data_warnings(base, cur, c.warnings);
   auto extra = extra_axes(base, cur, c.warnings);
   c.axes = {"mode", "label", "db_mb", "writer_count"};

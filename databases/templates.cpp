@@ -39,6 +39,10 @@ nlohmann::json& log() {
 
 const nlohmann::json& population_log() { return log(); }
 
+std::string template_path(const DatabaseSpec& s, const std::string& mode, int64_t db_mb) {
+  return template_cache_dir() + "/" + template_name(s, mode, db_mb);
+}
+
 std::string template_cache_dir() {
   if (const char* d = std::getenv("BB_CACHE_DIR"); d && *d) return d;
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/backup-bench/templates";

@@ -29,6 +29,10 @@ struct Instantiated {
 Instantiated instantiate_database(const std::string& path, const DatabaseSpec& s, const std::string& mode,
                                   int64_t db_mb);
 
+// Where the template of (s, mode, db_mb) is, or would be, in the cache (for
+// estimates: whether a run must build it).
+std::string template_path(const DatabaseSpec& s, const std::string& mode, int64_t db_mb);
+
 // Every instantiation this process made (for results.json's `population`):
 // template name, whether it was cached, populate and copy seconds.
 const nlohmann::json& population_log();

@@ -14,7 +14,8 @@
 
 namespace bb {
 
-double copy_speed_mb_s(const std::string& key, const std::string& file, const std::string& scratch_dir) {
+double copy_speed_mb_s(const std::string& key, const std::string& file, const std::string& scratch_dir,
+                       int64_t sample_bytes) {
   static std::map<std::string, double> memo;
   if (auto it = memo.find(key); it != memo.end()) return it->second;
   const std::string tmp = fmt::format("{}/.copy-speed-{}", scratch_dir, getpid());
@@ -28,8 +29,8 @@ double copy_speed_mb_s(const std::string& key, const std::string& file, const st
   }
   const int64_t t = now_ns();
   int64_t copied = 0;
-  while (copied < kSampleBytes) {
-    ssize_t n = sendfile(out, in, nullptr, size_t(kSampleBytes - copied));
+  while (copied < sample_bytes) {
+    ssize_t n = sendfile(out, in, nullptr, size_t(sample_bytes - copied));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     copied += n;

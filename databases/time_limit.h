@@ -17,7 +17,9 @@ constexpr int64_t kQuickCheckAboveMb = 1024;
 
 // MB/s of a plain copy (sendfile + fdatasync) of up to kSampleBytes of `file`
 // into `scratch_dir`; measured once per `key` (a filesystem) per process.
-double copy_speed_mb_s(const std::string& key, const std::string& file, const std::string& scratch_dir);
+// `sample_bytes` copies less (run --check's estimate keeps itself quick).
+double copy_speed_mb_s(const std::string& key, const std::string& file, const std::string& scratch_dir,
+                       int64_t sample_bytes = kSampleBytes);
 
 // The limit for a database of `db_bytes` at `speed_mb_s`.
 double auto_time_limit_s(int64_t db_bytes, double speed_mb_s);

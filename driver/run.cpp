@@ -87,6 +87,8 @@ RunRecord start_record(const Scenario& s, const RunPlan& p, const RunOptions& op
   r.sqlite_builds = p.builds;
   r.shard_k = opt.shard_k;
   r.shard_n = opt.shard_n;
+  r.shard_engine = opt.shard_engine;
+  r.shard_job = opt.shard_job;
   r.cells_total = int64_t(expand(s).size());
   r.probes = p.borrowed;
   if (!opt.rates_from.empty()) r.rates_from = opt.rates_from;

@@ -2,6 +2,7 @@
 // rate is derived from it, runs the trials, writes the run folder (results.json,
 // trials.csv, per-trial series) and prints the summary.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "driver/scenario.h"
@@ -11,6 +12,8 @@ namespace bb {
 struct RunOptions {
   std::string out;  // run folder; empty: runs/<timestamp> with a runs/latest link
   int shard_k = 0, shard_n = 1;
+  std::string shard_engine = "none";  // where K/N came from (driver/shard_env.h)
+  nlohmann::json shard_job = nlohmann::json::object();  // the engine's job identity
   bool keep_snapshots = false;
   std::string command_line;  // as the user typed it, for results.json
   // With rate = auto: take the per-writer rates from this run's capacity probes

@@ -10,6 +10,7 @@ import os
 import claims as C
 import continuous as CT
 import figures as F
+import hosts
 import recommend as R
 import summary_table as T
 
@@ -107,11 +108,16 @@ def context(results):
                         f"(a copy per trial)")
     if wf:
         lines.insert(2 if db else 1, f"Workload file {wf.get('name')} (hash {wf.get('hash')})")
+    shards = hosts.context_line(results)  # a merged run: every host its shards ran on
+    if shards:
+        lines.insert(len(lines) - 1, shards)
     return lines
 
 
 def warnings(results):
     out = []
+    if hosts.warning(results):
+        out.append(hosts.warning(results))
     if results.host.get("optimised") is False:
         out.append("Built without optimisation: timings are not representative.")
     if results.raw.get("stopped_disk_full"):

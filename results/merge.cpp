@@ -17,6 +17,7 @@
 #include "validation/validator.h"
 #include "results/files.h"
 #include "results/schema.h"
+#include "results/shard_set.h"
 #include "results/summary.h"
 
 namespace fs = std::filesystem;
@@ -277,6 +278,8 @@ nlohmann::json merge_runs(const std::vector<std::string>& paths, const MergeOpti
   std::set<std::string> seen;
   int64_t n_shards = 0;
   std::string first_name;
+  std::vector<nlohmann::json> heads;  // each run's context, for the checks on the set
+  std::vector<std::string> names;
   for (auto& path : paths) {
     fs::path file;
     nlohmann::json r = load_checked(path, &file);
@@ -285,6 +288,9 @@ nlohmann::json merge_runs(const std::vector<std::string>& paths, const MergeOpti
     auto canon = fs::weakly_canonical(file, ec).string();
     if (!seen.insert(ec ? name : canon).second) throw UsageError(fmt::format("{} is given twice", name));
     auto [k, n] = shard_of(name, r);
+    heads.push_back({{"tool", r.value("tool", nlohmann::json())}, {"host", r.value("host", nlohmann::json())},
+                     {"sqlite_version", r.value("sqlite_version", nlohmann::json())}, {"shard", {{"k", k}, {"n", n}}}});
+    names.push_back(name);
     fs::path folder = fs::absolute(file, ec).parent_path();
     for (auto& t : r["trials"])
       if (t["series"].is_string()) t["series"] = resolve_series(folder, t["series"].get<std::string>());
@@ -329,6 +335,9 @@ nlohmann::json merge_runs(const std::vector<std::string>& paths, const MergeOpti
     for (auto& t : r["trials"]) merged["trials"].push_back(std::move(t));
     if (interrupted) merged["interrupted"] = true;
   }
+  check_shard_set(heads, names, opt.complete || paths.size() > 1);
+  merged["hosts"] = hosts_of(heads);
+  merged["host_differences"] = host_differences(merged["hosts"]);
   nlohmann::json ks = nlohmann::json::array();
   for (auto& [k, f] : shard_files) ks.push_back(k);
   merged["shard"] = {{"k", ks}, {"n", n_shards}};

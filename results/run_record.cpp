@@ -17,6 +17,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
        {"strategies", r.strategies},
        {"sqlite_builds", r.sqlite_builds},
        {"shard", {{"k", r.shard_k}, {"n", r.shard_n}}},
+       {"job", {{"engine", r.shard_engine}, {"vars", r.shard_job}}},
        {"cells_total", r.cells_total},
        {"probes", r.probes},
        {"rates_from", r.rates_from ? nlohmann::json(*r.rates_from) : nlohmann::json(nullptr)},
@@ -49,6 +50,9 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   const auto shard = j.value("shard", nlohmann::json{{"k", 0}, {"n", 1}});
   r.shard_k = shard.at("k").get<int64_t>();
   r.shard_n = shard.at("n").get<int64_t>();
+  const auto job = j.value("job", nlohmann::json::object());
+  r.shard_engine = job.value("engine", "none");
+  r.shard_job = job.value("vars", nlohmann::json::object());
   r.cells_total = j.value("cells_total", int64_t(0));
   r.probes = j.value("probes", nlohmann::json::array());
   if (auto it = j.find("rates_from"); it != j.end() && it->is_string()) r.rates_from = it->get<std::string>();

@@ -25,6 +25,10 @@ struct RunRecord {
   nlohmann::json strategies = nlohmann::json::object();        // the registry's facts per strategy
   nlohmann::json sqlite_builds = nlohmann::json::object();
   int64_t shard_k = 0, shard_n = 1;
+  // Where K/N came from ("none", "flag", "BB_SHARD", "gitlab", "kubernetes",
+  // "slurm") and the job engine's identity of the job that ran this shard.
+  std::string shard_engine = "none";
+  nlohmann::json shard_job = nlohmann::json::object();
   int64_t cells_total = 0;  // cells of the whole matrix (every shard's)
   nlohmann::json probes = nlohmann::json::array();  // capacity probes run or borrowed (--rates-from)
   std::optional<std::string> rates_from;
