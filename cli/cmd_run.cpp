@@ -11,7 +11,7 @@
 #include "core/errors.h"
 #include "driver/run.h"
 #include "driver/scenario.h"
-#include "driver/shard_env.h"
+#include "cli/cmd_run_shard.h"
 #include "strategies/strategy.h"
 
 namespace bb {
@@ -58,7 +58,7 @@ int run(const RunFlags& f) {
   opt.out = f.out;
   opt.keep_snapshots = f.keep;
   opt.rates_from = f.rates_from;
-  // --shard K/N, or auto: from the job engine's variables (driver/shard_env.h).
+  // --shard K/N, or auto: from the job engine's variables (cli/cmd_run_shard.h).
   const ShardChoice sh = resolve_shard(f.shard, process_env());
   opt.shard_k = sh.k;
   opt.shard_n = sh.n;

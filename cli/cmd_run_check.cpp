@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "databases/templates.h"
-#include "driver/estimate.h"
+#include "cli/cmd_run_estimate.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,5 @@
 // `run --check`: what a run would do, printed without doing it: the trial
-// count, and per shard the estimated time and disk (driver/estimate.h).
+// count, and per shard the estimated time and disk (cli/cmd_run_estimate.h).
 #pragma once
 #include <string>
 

@@ -12,7 +12,7 @@ namespace bb {
 struct RunOptions {
   std::string out;  // run folder; empty: runs/<timestamp> with a runs/latest link
   int shard_k = 0, shard_n = 1;
-  std::string shard_engine = "none";  // where K/N came from (driver/shard_env.h)
+  std::string shard_engine = "none";  // where K/N came from (cli/cmd_run_shard.h)
   nlohmann::json shard_job = nlohmann::json::object();  // the engine's job identity
   bool keep_snapshots = false;
   std::string command_line;  // as the user typed it, for results.json

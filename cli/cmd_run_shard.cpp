@@ -1,6 +1,6 @@
 // --shard K/N and --shard auto[/N]: the job engines' own numbering turned into
 // a 0-based K of N, every value checked before any work.
-#include "driver/shard_env.h"
+#include "cli/cmd_run_shard.h"
 
 #include <fmt/format.h>
 

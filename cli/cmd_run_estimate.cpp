@@ -1,6 +1,6 @@
 // The cost of a run before it starts: a model of a trial's phases, its speeds
 // measured on this machine where possible (a cached template, an earlier run).
-#include "driver/estimate.h"
+#include "cli/cmd_run_estimate.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 
 #include "databases/templates.h"
 #include "driver/probe.h"
-#include "driver/time_limit.h"
+#include "databases/time_limit.h"
 
 namespace fs = std::filesystem;
 

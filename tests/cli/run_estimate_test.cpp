@@ -1,7 +1,7 @@
 // The cost estimate of `run --check`: shards split the matrix's trials and
 // time between them, templates and probes are counted where they are paid,
 // and speeds are fitted from an earlier run's phases.
-#include "driver/estimate.h"
+#include "cli/cmd_run_estimate.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // --shard auto: every job engine's variables turned into a 0-based K of N, and
 // every bad or inconsistent value refused with one line naming it.
-#include "driver/shard_env.h"
+#include "cli/cmd_run_shard.h"
 
 #include <gtest/gtest.h>
 
