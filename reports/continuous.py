@@ -6,7 +6,6 @@ point), each in one sentence. Read from the summary rows only (the figures are
 computed once, in results/continuous.cpp); a periodic backup's recovery point is
 the interval it is scheduled at."""
 import figures as F
-import recommend as R
 
 
 def _is_continuous(row):
@@ -33,7 +32,7 @@ def _signed_ms(v):
 
 
 def periodic_sentence(row, interval):
-    impact = row.figure(R.IMPACT)
+    impact = row.figure(F.IMPACT)
     dur = row.figure("backup_duration_s")
     if dur["median"] is None:
         return f"{row.label}: no completed backup here ({_verdicts(row)}), so neither its cost nor its copy is known."
@@ -126,7 +125,7 @@ def section_html(results, esc):
                        f"<td class=num>{esc(F.mb(r.median('wal_trial_peak_bytes')))} (without: "
                        f"{esc(F.mb(wal.get('median')))})</td><td>{esc(_verdicts(r))}</td></tr>")
         for r in periodic:
-            impact = r.figure(R.IMPACT)
+            impact = r.figure(F.IMPACT)
             out.append(f"<tr><td class=name>{esc(r.label)}</td><td>periodic</td>"
                        f"<td>per backup: writers wait {esc(F.spread(impact))} beyond their schedule</td>"
                        f"<td>{esc(F.spread(r.figure('backup_duration_s'), F.secs))}</td>"

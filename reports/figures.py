@@ -2,6 +2,10 @@
 5"), spreads over backups. Shared by the table, the claims and the
 recommendation so one number always reads the same way."""
 
+# The figure a backup's writer impact is judged by (summary rows' `figures`):
+# the recommendation ranks by it, the continuous section compares by it.
+IMPACT = "max_writer_stall_ms"
+
 
 def ms(v):
     if v is None:

@@ -14,7 +14,7 @@ A run with several filesystems or SQLite builds gets one recommendation per
 journal mode x filesystem x build: each is a different place to run a backup."""
 import figures as F
 
-IMPACT = "max_writer_stall_ms"
+IMPACT = F.IMPACT
 IMPACT_FIGURE = "longest gap of one writer beyond its schedule's own gap (median over the steady backups)"
 IMPACT_WHY = ("It exists for every backup however short (a p99 needs at least 100 commits due during the "
               "backup, which short backups do not have), and it is measured per writer, so one writer held off "
