@@ -41,13 +41,15 @@ def _places(results):
 def _cells(results, strategy, variants=False):
     """[(title, mode, trials that ran)] per mode (and label when there are several,
     and place when the run has several). A trial that failed in the harness says
-    nothing about the strategy: it is left out here and counted by _excluded_note."""
+    nothing about the strategy, and one with an injected fault (the `faults` preset)
+    tests the fault, not the article's claim: both are left out here and counted
+    by _excluded_note."""
     labs = _labels(results, strategy, variants)
     out = []
     for mode in results.modes:
         for fs, sqlite, where in _places(results):
             for lab in labs:
-                ran = [t for t in results.trials_of(mode, lab, filesystem=fs, sqlite=sqlite)
+                ran = [t for t in results.trials_of(mode, lab, filesystem=fs, sqlite=sqlite, fault="none")
                        if not t.skipped and t.harness_error is None]
                 if ran:
                     out.append((f"{mode} mode{where}" + (f", {lab}" if len(labs) > 1 else ""), mode, ran))
@@ -67,11 +69,14 @@ def _excluded_note(trials, writer_figures=True):
     if unsteady and writer_figures:
         parts.append(f"{F.count(unsteady, 'unsteady trial')} left out of writer figures")
     if trials:
-        harness = [t for t in trials[0].results.trials_of(trials[0].mode, trials[0].label,
-                                                           filesystem=trials[0].filesystem, sqlite=trials[0].sqlite)
-                   if t.harness_error is not None]
+        place = trials[0].results.trials_of(trials[0].mode, trials[0].label, filesystem=trials[0].filesystem,
+                                             sqlite=trials[0].sqlite)
+        harness = [t for t in place if t.harness_error is not None and t.fault == "none"]
         if harness:
             parts.append(f"{F.count(len(harness), 'trial')} that failed in the harness left out")
+        faulted = [t for t in place if t.fault != "none" and not t.skipped]
+        if faulted:
+            parts.append(f"{F.count(len(faulted), 'trial')} with an injected fault left out")
     return f" ({'; '.join(parts)})" if parts else ""
 
 
@@ -245,12 +250,12 @@ def graceful_claim(strategy):
 def efficiency_claim(results):
     """exclusive-copy vs online backup time on the largest database (summary rows
     of the same journal mode, filesystem and SQLite build)."""
-    largest = max(r.db_mb for r in results.rows)
+    largest = max((r.db_mb for r in results.rows if r.fault == "none"), default=0)
     per, ev = [], []
     ex_labels, on_labels = _labels(results, "exclusive-copy", False), _labels(results, "online", False)
     for mode in results.modes:
         for fs, sqlite, where in _places(results):
-            dims = {"filesystem": fs, "sqlite": sqlite, "db_mb": largest}
+            dims = {"filesystem": fs, "sqlite": sqlite, "db_mb": largest, "fault": "none"}
             ex = [r for r in results.rows_of(mode, **dims) if r.label in ex_labels[:1]]
             on = [r for r in results.rows_of(mode, **dims) if r.label in on_labels[:1]]
             if not ex or not on or ex[0].median("backup_duration_s") is None or \
@@ -384,10 +389,12 @@ def judge_claims(results):
     for c in CLAIMS:
         status, evidence = c["judge"](results)
         if not evidence:
-            ran = any(t.strategy == c["strategy"] and not t.skipped for t in results.trials)
+            ran = [t for t in results.trials if t.strategy == c["strategy"] and not t.skipped]
             status = NOT_TESTED
-            evidence = ["Trials of this strategy ran, but none could answer this."] if ran else \
-                [f"No trials of {c['strategy']} ran in this run."]
+            evidence = ([f"No trials of {c['strategy']} ran in this run."] if not ran else
+                        [f"Every trial of {c['strategy']} in this run had an injected fault; the claim is judged "
+                         "on trials without one."] if all(t.fault != "none" for t in ran) else
+                        ["Trials of this strategy ran, but none could answer this."])
         out.append({"method": c["method"], "quote": c["quote"], "test": c["test"], "status": status,
                     "evidence": evidence, "strategy": c["strategy"]})
     return out

@@ -206,3 +206,31 @@ class ClaimsPerPlace(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ClaimsLeaveFaultsOut(unittest.TestCase):
+    """A trial with an injected fault tests the fault, not the article's claim."""
+
+    def test_a_run_of_faults_only_judges_no_claim_of_the_strategy(self):
+        claims = judged(fixture(support.FAULTS))
+        online = [c for c in claims if c["strategy"] == "online"]
+        self.assertTrue(online)
+        for c in online:
+            self.assertEqual(c["status"], C.NOT_TESTED, c)
+            self.assertIn("had an injected fault", c["evidence"][0])
+
+    def test_a_failed_backup_under_a_fault_does_not_count_against_the_strategy(self):
+        def killed(t):
+            t["axes"]["fault"] = "kill-backup"
+            t["impact_counts"] = False
+            each_backup(t, lambda b: (b["backup"].update(status="failed", error="killed by the fault"),
+                                      b["verdict"].update(status="FAILED")))
+        clean = judged(fixture())
+        with Changed(lambda raw: _set(raw, "wal", "online", killed)) as r:
+            faulted = judged(r)
+        for before, after in zip(clean, faulted):
+            if before["strategy"] != "online":
+                continue
+            self.assertNotIn("wal mode", per_mode(after), after)
+            self.assertFalse(any("killed by the fault" in e for e in after["evidence"]), after)
+            self.assertEqual(per_mode(after), {k: v for k, v in per_mode(before).items() if k != "wal mode"})
