@@ -135,7 +135,8 @@ void data_warnings(const json& base, const json& cur, std::vector<std::string>& 
 void host_warnings(const json& base, const json& cur, std::vector<std::string>& w) {
   auto ha = base.contains("host") && base["host"].is_object() ? base["host"] : json::object();
   auto hb = cur.contains("host") && cur["host"].is_object() ? cur["host"] : json::object();
-  for (auto* k : {"cpu", "cores", "build_type", "optimised", "sanitizers", "filesystem"}) {
+  // The SQLite version is left to the cells (an upgrade gate compares across it).
+  for (auto* k : {"cpu", "cores", "kernel", "build_type", "optimised", "sanitizers", "filesystem"}) {
     json a = ha.contains(k) ? ha[k] : json(), b = hb.contains(k) ? hb[k] : json();
     if (a != b) w.push_back(fmt::format("the machines differ in {}: {} vs {}", k, a.dump(), b.dump()));
   }

@@ -42,8 +42,7 @@ void RunConsole::set_phase(std::string line) {
 }
 
 void RunConsole::started(const std::string& scenario, const RunRecord& r) {
-  size_t cells = trials_;
-  say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", scenario, cells, dir_));
+  say(stderr, fmt::format("backup-bench {}: {} trials, run folder {}\n", scenario, trials_, dir_));
   if (auto& d = r.database; !d.is_null())
     say(stderr, fmt::format("database {}: {} bytes, page size {}, {} pages, {} tables, {} indices ({} mode; never "
                             "written: every trial runs on a copy)\n",

@@ -47,7 +47,7 @@ struct Scenario {
   int64_t wal_autocheckpoint = 1000;
   int64_t busy_timeout_ms = 5000;
   int64_t busy_poll_ms = 0;  // workers retry a busy lock this often; 0 = SQLite's own back-off
-  bool template_cache = true;  // start trials from cached template databases (databases/templates.h)  // workers retry a lock this often while it is busy
+  bool template_cache = true;  // start trials from cached template databases (databases/templates.h)
   double warmup_s = 0.5;
   double baseline_s = 2;
   double backup_timeout_s = 0;     // 0 = auto: scaled with the database (databases/time_limit.h)

@@ -380,7 +380,7 @@ def page(results, out_dir, charts_drawn):
         "<h3 id=summary>Summary table</h3><p class=small>The same numbers as the table <code>backup-bench run</code> "
         "printed (results.json, summary rows). Writer figures come from steady trials only; a p99 needs at least "
         "100 samples, otherwise the maximum of n samples is shown (“max 6.1 of 40”); “none due”: no commit was "
-        "scheduled during the backup; n/a: does not apply (WAL figures outside WAL mode) or no completed backup. "
+        "scheduled during the backup; “faulted”: a fault was injected, so the trial gives no writer figures; n/a: does not apply (WAL figures outside WAL mode) or no completed backup. "
         "“writer gap / schedule”: the longest gap of one writer between its commits, beside the gap its own schedule "
         "allows (a gap at the schedule's is no signal). Medians over the backups (every backup of every repetition) "
         "elsewhere. How each figure is measured: docs/measuring-impact.md.</p>", T.html_table(results),

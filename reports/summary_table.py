@@ -42,8 +42,9 @@ def cells(row):
 
     def pct(p):
         n = int(p["n"])
-        if n == 0:
-            return "n/a", "none due" if r["steady"] else "n/a"
+        if n == 0:  # as results/files.cpp words it
+            word = "faulted" if r["fault"] != "none" else "none due" if r["steady"] else "n/a"
+            return word, word
         if p["p99_ms"] is not None:
             return f"{p['p99_ms']:.1f}/{n}", f"{p['p99_ms']:.1f} (n={n})"
         return f"max {p['max_ms']:.1f}/{n}", f"max {p['max_ms']:.1f} of {n}"

@@ -25,8 +25,12 @@ std::string num(std::optional<double> v, int decimals) {
 }
 
 // A pooled p99 with its n, or the maximum when p99 is withheld ("max 41.2/5").
-std::string p99(const nlohmann::json& p) {
-  if (p["n"].get<int64_t>() == 0) return "n/a";
+// With no sample: "faulted" (an injected fault's trials give no writer
+// figures), "none due" (steady trials, but no commit was due), else "n/a".
+std::string p99(const nlohmann::json& row, const char* window) {
+  const auto& p = row[window];
+  if (p["n"].get<int64_t>() == 0)
+    return row["fault"] != "none" ? "faulted" : row["steady"].get<int>() > 0 ? "none due" : "n/a";
   if (p["p99_ms"].is_number()) return fmt::format("{:.1f}/{}", p["p99_ms"].get<double>(), p["n"].get<int64_t>());
   return fmt::format("max {:.1f}/{}", p["max_ms"].get<double>(), p["n"].get<int64_t>());
 }
@@ -143,12 +147,13 @@ std::string summary_table(const nlohmann::json& results) {
     fmt::format_to(std::back_inserter(out), "{:<7} {:<{}} {:>7} {:>9} {:>8} {:>14} {:>14} {:>9} {:>13} {:>9}  {}\n",
                r["mode"].get<std::string>(), r["name"].get<std::string>(), width,
                fmt::format("{}/{}", r["steady"].get<int>(), counted), num(med(r, "backup_duration_s"), 3),
-               num(med(r, "backup_mb_per_s"), 1), p99(r["writers_baseline"]), p99(r["writers_during"]),
+               num(med(r, "backup_mb_per_s"), 1), p99(r, "writers_baseline"), p99(r, "writers_during"),
                num(med(r, "max_stall_ms"), 1), gap_text,
                wal ? fmt::format("{:.1f}M", *wal / 1e6) : std::string("n/a"), verdicts);
   }
   fmt::format_to(std::back_inserter(out),
-             "steady: trials whose load was steady before the backup (only they give writer figures). p99/n: pooled "
+             "steady: trials whose load was steady before the backup (only they give writer figures, unless a fault "
+             "was injected: \"faulted\"). p99/n: pooled "
              "over the steady repetitions, n samples (\"max\" when n < 100). stall: no writer committed. gap/floor: "
              "a writer's longest gap between its own commits / the gap its schedule allows. Medians elsewhere; "
              "see docs/measuring-impact.md\n");

@@ -2,6 +2,7 @@
 // every split, and the gate's rules on synthetic runs in the results model.
 #include "compare/gate.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -466,6 +467,27 @@ TEST(Compare, RunsThatDifferAreWarnedAboutAndNothingInCommonIsExit2) {
   EXPECT_NE(all.find("repetition counts (repeat) differ: 3 vs 2"), std::string::npos) << all;
   EXPECT_NE(all.find("repetition counts differ in 1 cell"), std::string::npos) << all;
   EXPECT_EQ(all.find("seed"), std::string::npos) << all;
+}
+
+// Runs on machines that differ (CPU, cores, kernel, filesystem): a warning each,
+// which --strict refuses; another SQLite version is what an upgrade gate compares.
+TEST(Compare, RunsOnDifferentMachinesAreWarnedAboutAndStrictRefuses) {
+  auto on = [](const char* cpu, int cores, const char* kernel, const char* sqlite) {
+    auto r = run_of({trial(T{})});
+    r["host"] = {{"cpu", cpu}, {"cores", cores}, {"kernel", kernel}, {"filesystem", "ext4"}};
+    r["sqlite_version"] = sqlite;
+    return r;
+  };
+  auto same = compare_runs(on("X", 2, "Linux 6.1", "3.40.1"), on("X", 2, "Linux 6.1", "3.50.4"), {});
+  EXPECT_TRUE(same.warnings.empty()) << same.warnings[0];
+  EXPECT_EQ(same.exit_code(true), 0);
+  auto c = compare_runs(on("X", 2, "Linux 6.1", "3.40.1"), on("Y", 4, "Linux 6.8", "3.40.1"), {});
+  std::string all;
+  for (auto& w : c.warnings) all += w + "\n";
+  for (auto* field : {"cpu", "cores", "kernel"})
+    EXPECT_NE(all.find(fmt::format("the machines differ in {}:", field)), std::string::npos) << all;
+  EXPECT_EQ(c.exit_code(false), 0);
+  EXPECT_EQ(c.exit_code(true), 2);
 }
 
 // A/A on synthetic data: one run's repetitions split at random into two halves

@@ -72,6 +72,62 @@ class ContractAndSchema(unittest.TestCase):
         self.assertIn("verdicts", schema()["required"])
 
 
+def schema_at(path, node, root):
+    """(types, required) of a '/'-separated path below a schema node, following
+    $ref; a numeric step is an array's item."""
+    required = True
+    for step in path.strip("/").split("/"):
+        while "$ref" in node:
+            node = root["$defs"][node["$ref"].split("/")[-1]]
+        if step.isdigit():
+            node = node["items"]
+            continue
+        required = required and step in node.get("required", [])
+        node = node["properties"][step]
+    while "$ref" in node:
+        node = root["$defs"][node["$ref"].split("/")[-1]]
+    if "enum" in node:  # an enumeration's values are its types
+        return {{str: "string", bool: "boolean", type(None): "null"}.get(type(v), "number") for v in node["enum"]}, \
+            required
+    kinds = node.get("type", [])
+    return set([kinds] if isinstance(kinds, str) else kinds), required
+
+
+# The field checks kept beside the readers for their error messages, as the
+# schema's types: each must agree with docs/results.schema.json.
+AS_SCHEMA = {M.TEXT: {"string"}, M.NUMBER: {"number", "integer"}, M.FLAG: {"boolean"}, M.LIST: {"array"},
+             M.OBJECT: {"object"}, "kString": {"string"}, "kNumber": {"number", "integer"}, "kBool": {"boolean"},
+             "kObject": {"object"}, "kNonEmptyArray": {"array"}, "kStringOrNull": {"string", "null"}}
+
+
+class FieldChecksAgreeWithTheSchema(unittest.TestCase):
+    def check(self, fields, definition):
+        root = schema()
+        for path, kind in fields.items():
+            with self.subTest(field=path, definition=definition):
+                types, required = schema_at(path, root["$defs"][definition], root)
+                optional = kind.endswith("?")
+                want = AS_SCHEMA[kind.rstrip("?")] | ({"null"} if optional else set())
+                self.assertTrue(types & (want - {"null"}), f"{path}: schema says {sorted(types)}, check says {kind}")
+                self.assertTrue(types <= want or types - want <= {"integer"} and "number" in want,
+                                f"{path}: schema allows {sorted(types)}, the check only {sorted(want)}")
+                if not optional:
+                    self.assertTrue(required, f"{path}: checked as always present, but the schema does not require it")
+
+    def test_the_reports_trial_and_row_checks(self):
+        self.check(M.TRIAL_FIELDS, "trial")
+        self.check(M.ROW_FIELDS, "summary_row")
+
+    def test_the_merges_trial_checks(self):
+        with open(os.path.join(S.ROOT, "results", "merge.cpp")) as f:
+            text = f.read()
+        table = text[text.index("kTrialFields[] = {"):]
+        table = table[:table.index("};")]
+        fields = dict(re.findall(r'\{"([^"]+)", Want::(k\w+)\}', table))
+        self.assertGreater(len(fields), 20)
+        self.check(fields, "trial")
+
+
 class Fixtures(unittest.TestCase):
     def test_every_fixture_is_this_version_and_gives_every_row_a_key_and_name(self):
         for path in S.ALL:

@@ -45,6 +45,12 @@ class SummaryTable(unittest.TestCase):
         self.assertTrue(run_text.startswith("max "), run_text)
         self.assertRegex(report_text, r"^max \d+\.\d of \d+$")
 
+    def test_faulted_rows_say_so_in_both_texts(self):
+        for row in support.fixture(support.FAULTS).rows:
+            with self.subTest(row=row.name):
+                self.assertEqual(T.cells(row)["base_p99"], ("faulted", "faulted"))
+                self.assertEqual(T.cells(row)["during_p99"], ("faulted", "faulted"))
+
     def test_wal_figures_do_not_apply_in_delete_mode(self):
         for row in self.results.rows_of("delete"):
             self.assertEqual(T.cells(row)["wal_peak"], ("n/a", "n/a"))
