@@ -18,8 +18,10 @@ int cache(const std::string& what) {
     std::error_code ec;
     int n = 0;
     for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
-      if (!e.is_regular_file()) continue;
-      fmt::print("{:>10.1f} MB  {}\n", double(e.file_size()) / 1e6, e.path().filename().string());
+      if (!e.is_regular_file() || e.path().extension() != ".sqlite") continue;
+      const auto built = template_build_seconds(e.path().string());
+      fmt::print("{:>10.1f} MB  {}{}\n", double(e.file_size()) / 1e6, e.path().filename().string(),
+                 built ? fmt::format("  (built in {:.1f} s)", *built) : std::string());
       ++n;
     }
     if (n == 0) fmt::print("no templates in {}\n", dir);

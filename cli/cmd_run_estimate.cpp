@@ -52,12 +52,19 @@ int64_t mb_to_bytes(double mb) {
   return b >= 9.2e18 ? INT64_MAX : int64_t(b);
 }
 
-// The backups phase of one cell: every scheduled backup, the last one's copy.
+// The share of the cell's backups expected to run to their time limit.
+double timeout_share(const Cell& c, const Speeds& sp) {
+  auto it = sp.timeout_share.find(c.strategy.name + "/" + c.mode);
+  return it != sp.timeout_share.end() ? it->second : 0;
+}
+
+// The backups phase of one cell: every scheduled backup, the last one's copy
+// (or its time limit, for the share that ran to it before).
 double backups_seconds(const Scenario& s, const Cell& c, const Speeds& sp) {
   auto it = sp.strategy.find(c.strategy.name);
-  double one = (it != sp.strategy.end() ? it->second : sp.backup).at(double(c.db_mb));
-  if (s.backup_timeout_s > 0) one = std::min(one, s.backup_timeout_s);
-  return double(std::max<int64_t>(s.backups, 1) - 1) * s.backup_interval_s + one;
+  const double limit = backup_limit_s(s, c, sp), share = timeout_share(c, sp);
+  const double copy = std::min((it != sp.strategy.end() ? it->second : sp.backup).at(double(c.db_mb)), limit);
+  return double(std::max<int64_t>(s.backups, 1) - 1) * s.backup_interval_s + share * limit + (1 - share) * copy;
 }
 
 // The largest template of the scenario already in the cache, or "".
@@ -85,6 +92,9 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
   const double planned = sc.value("warmup_s", 0.0) + sc.value("baseline_s", 0.0) + sc.value("cooldown_s", 0.0);
   std::vector<std::pair<double, double>> prepare, validate, fixed;
   std::map<std::string, std::vector<std::pair<double, double>>> backup;
+  std::map<std::string, std::pair<int, int>> timeouts;  // "strategy/mode": (timed out, ran)
+  std::vector<double> limit_speeds;  // MB/s behind each auto time limit
+  const bool auto_limit = !sc.contains("backup_timeout_s") || !sc["backup_timeout_s"].is_number();  // "auto"
   for (auto& t : r["trials"]) {
     if (!t.contains("phases_s") || !t["phases_s"].is_object() || t.value("verdict", nlohmann::json::object())
                                                                          .value("status", "") == "SKIPPED")
@@ -95,9 +105,18 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
     const double n_backups = double(std::max<size_t>(t.value("backups", nlohmann::json::array()).size(), 1));
     double total = 0;
     for (auto& [k, v] : p.items()) total += v.is_number() ? v.get<double>() : 0;
+    const auto status = t.value("backup", nlohmann::json::object()).value("status", std::string("completed"));
+    auto& [timed_out, ran] = timeouts[t.value("strategy", "") + "/" + t.value("mode", "")];
+    ++ran;
+    timed_out += status == "timeout";
+    // An auto limit above its floor tells the copy speed the run measured.
+    const auto limit = t.value("backup", nlohmann::json::object()).value("time_limit_s", nlohmann::json());
+    if (limit.is_number() && limit.get<double>() > kMinLimitS * 1.001 && auto_limit)
+      limit_speeds.push_back(kLimitFactor * mb / limit.get<double>());
     prepare.push_back({mb, p.value("prepare", 0.0)});
-    validate.push_back({mb, p.value("validate", 0.0) / n_backups});
-    if (n_backups == 1) backup[t.value("strategy", "")].push_back({mb, p.value("backups", 0.0)});
+    if (status == "completed") validate.push_back({mb, p.value("validate", 0.0) / n_backups});
+    if (n_backups == 1 && status == "completed")
+      backup[t.value("strategy", "")].push_back({mb, p.value("backups", 0.0)});
     fixed.push_back({0, total - p.value("prepare", 0.0) - p.value("validate", 0.0) - p.value("backups", 0.0) -
                             planned});
   }
@@ -105,6 +124,9 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
   sp.prepare = fit(prepare, sp.prepare);
   sp.validate = fit(validate, sp.validate);
   for (auto& [name, pts] : backup) sp.strategy[name] = fit(pts, sp.backup);
+  for (auto& [key, n] : timeouts)
+    if (n.first > 0) sp.timeout_share[key] = double(n.first) / double(n.second);
+  if (!limit_speeds.empty()) sp.copy_mb_s = median(limit_speeds);
   sp.trial_fixed_s = std::max(0.0, fit(fixed, {0, 0}).fixed_s);
   // Templates that run built: their populate time per MB.
   double pop_s = 0, pop_mb = 0;
@@ -117,16 +139,24 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
     pop_s += e.value("populate_s", 0.0);
     pop_mb += std::atof(name.substr(dash + 1, mb_at - dash - 1).c_str());
   }
-  if (pop_mb > 0 && pop_s > 0) sp.populate_s_per_mb = pop_s / pop_mb;
+  if (pop_mb > 0 && pop_s > 0 && !sp.populate_from_cache) sp.populate_s_per_mb = pop_s / pop_mb;
   sp.sources.push_back(fmt::format("phases of {} trial(s) of the earlier run {}", prepare.size(), dir));
 }
 
 }  // namespace
 
+double backup_limit_s(const Scenario& s, const Cell& c, const Speeds& sp) {
+  if (s.backup_timeout_s > 0) return s.backup_timeout_s;
+  const double copy_mb_s = sp.copy_mb_s > 0 ? sp.copy_mb_s : sp.prepare.s_per_mb > 0 ? 1 / sp.prepare.s_per_mb : 0;
+  return auto_time_limit_s(mb_to_bytes(double(c.db_mb)), copy_mb_s);
+}
+
 double trial_seconds(const Scenario& s, const Cell& c, const Speeds& sp) {
   const double mb = double(c.db_mb);
+  // A backup that ran to its limit left no snapshot to validate.
+  const double snapshots = double(std::max<int64_t>(s.backups, 1)) * (1 - timeout_share(c, sp));
   return sp.prepare.at(mb) + sp.trial_fixed_s + s.warmup_s + s.baseline_s + backups_seconds(s, c, sp) +
-         s.cooldown_s + double(std::max<int64_t>(s.backups, 1)) * sp.validate.at(mb);
+         s.cooldown_s + snapshots * sp.validate.at(mb);
 }
 
 std::vector<ShardEstimate> estimate_shards(const Scenario& s, int n, const Speeds& sp, const EstimateInputs& in) {
@@ -174,6 +204,7 @@ Speeds measure_speeds(const Scenario& s, const std::string& earlier) {
       const double mb_s =
           copy_speed_mb_s("estimate", tmpl, fs::path(tmpl).parent_path().string(), int64_t(32) << 20);
       if (mb_s > 0) {
+        sp.copy_mb_s = mb_s;
         sp.prepare.s_per_mb = 1 / mb_s;
         sp.backup.s_per_mb = 1.5 / mb_s;    // a backup reads through SQLite and writes a durable copy
         sp.validate.s_per_mb = 2.0 / mb_s;  // the integrity check and the invariants read it twice
@@ -182,6 +213,17 @@ Speeds measure_speeds(const Scenario& s, const std::string& earlier) {
     } catch (const std::exception&) {
       // No measurement: the defaults stand, and the printout says so.
     }
+  }
+  // Building a template: how long the scenario's cached ones took here.
+  double built_s = 0, built_mb = 0;
+  const DatabaseSpec spec = database_spec(s);
+  for (auto& mode : s.modes)
+    for (auto mb : s.db_mb)
+      if (auto secs = template_build_seconds(template_path(spec, mode, mb))) built_s += *secs, built_mb += double(mb);
+  if (built_s > 0 && built_mb > 0) {
+    sp.populate_s_per_mb = built_s / built_mb;
+    sp.populate_from_cache = true;
+    sp.sources.push_back(fmt::format("templates built here at {:.0f} MB/s", built_mb / built_s));
   }
   std::error_code ec;
   if (!earlier.empty() && fs::is_regular_file(fs::path(earlier) / "results.json", ec)) {

@@ -24,10 +24,16 @@ struct Speeds {
   PhaseCost prepare{0.05, 1.0 / 400};   // copying the template into the trial, flushed
   PhaseCost validate{0.05, 1.0 / 150};  // integrity check and the workload's invariants, per snapshot
   PhaseCost backup{0.05, 1.0 / 150};    // a strategy nothing is known of
-  std::map<std::string, PhaseCost> strategy;  // per strategy name, from an earlier run
+  std::map<std::string, PhaseCost> strategy;  // per strategy name, from an earlier run's completed backups
+  // Per "strategy/mode": the share of an earlier run's backups that ran to their
+  // time limit (one that restarts under load, as the shell's .backup does at a
+  // high commit rate). Such a backup costs its limit, not its copy.
+  std::map<std::string, double> timeout_share;
+  double copy_mb_s = 0;  // a plain copy on this machine, for auto time limits (0: from `prepare`)
   double trial_fixed_s = 0.6;   // starting and stopping the workers, the series file
   double skipped_s = 0.05;      // a trial whose strategy does not apply
   double populate_s_per_mb = 1.0 / 25;  // building a template
+  bool populate_from_cache = false;     // measured on the cache's own templates (their build notes)
   double probe_fixed_s = 0.5;   // a capacity probe beyond its probe_s and its database copy
   std::vector<std::string> sources;  // what was measured, for the printout
 };
@@ -55,6 +61,9 @@ std::vector<ShardEstimate> estimate_shards(const Scenario& s, int n, const Speed
 
 // The seconds one cell's trial takes (no template, no probe).
 double trial_seconds(const Scenario& s, const Cell& c, const Speeds& sp);
+// The time limit of one backup of the cell (backup_timeout_s, or the auto
+// limit at the measured copy speed, as the run sets it: databases/time_limit.h).
+double backup_limit_s(const Scenario& s, const Cell& c, const Speeds& sp);
 
 // Speeds on this machine: the per-MB copy speed measured on the largest cached
 // template of the scenario (a short copy), and every phase's fixed cost (and,

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "core/clock.h"
 #include "core/files.h"
@@ -38,6 +39,31 @@ nlohmann::json& log() {
 }  // namespace
 
 const nlohmann::json& population_log() { return log(); }
+
+namespace {
+
+// The build time beside the template, for run --check's estimate. Best effort:
+// a cache that takes no note still caches.
+void note_build_seconds(const std::string& tmpl, double seconds) {
+  const std::string part = fmt::format("{}.built.partial-{}", tmpl, getpid());
+  std::error_code ec;
+  {
+    std::ofstream out(part);
+    out << fmt::format("{:.3f}\n", seconds);
+    if (!out) return (void)fs::remove(part, ec);
+  }
+  fs::rename(part, tmpl + ".built", ec);
+  if (ec) fs::remove(part, ec);
+}
+
+}  // namespace
+
+std::optional<double> template_build_seconds(const std::string& path) {
+  std::ifstream in(path + ".built");
+  double s = 0;
+  if (in >> s && s > 0) return s;
+  return std::nullopt;
+}
 
 std::string template_path(const DatabaseSpec& s, const std::string& mode, int64_t db_mb) {
   return template_cache_dir() + "/" + template_name(s, mode, db_mb);
@@ -80,6 +106,7 @@ Instantiated instantiate_database(const std::string& path, const DatabaseSpec& s
       throw;
     }
     r.populate_s = ns_to_s(now_ns() - t);
+    note_build_seconds(tmpl, r.populate_s);
   }
   const int64_t t = now_ns();
   r.method = clone_or_copy(tmpl, path);
@@ -105,7 +132,8 @@ int clear_template_cache() {
   int n = 0;
   std::error_code ec;
   for (auto& e : fs::directory_iterator(template_cache_dir(), ec))
-    if (e.path().extension() == ".sqlite" || e.path().string().find(".partial-") != std::string::npos)
+    if (e.path().extension() == ".built") fs::remove(e.path(), ec);  // a build note: not a template
+    else if (e.path().extension() == ".sqlite" || e.path().string().find(".partial-") != std::string::npos)
       n += fs::remove(e.path(), ec) ? 1 : 0;
   return n;
 }

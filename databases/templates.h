@@ -6,6 +6,7 @@
 // cache (docs/templates.md).
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "databases/populate.h"
@@ -32,6 +33,11 @@ Instantiated instantiate_database(const std::string& path, const DatabaseSpec& s
 // Where the template of (s, mode, db_mb) is, or would be, in the cache (for
 // estimates: whether a run must build it).
 std::string template_path(const DatabaseSpec& s, const std::string& mode, int64_t db_mb);
+
+// How long the template at `path` took to build on this machine, from the note
+// written beside it when it was built (`<template>.built`); nullopt when there
+// is none (built by an older version, or copied in). For estimates.
+std::optional<double> template_build_seconds(const std::string& path);
 
 // Every instantiation this process made (for results.json's `population`):
 // template name, whether it was cached, populate and copy seconds.

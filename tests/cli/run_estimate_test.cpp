@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "databases/templates.h"
+#include "databases/time_limit.h"
 #include "tests/test_support.h"
 
 namespace bb {
@@ -141,6 +143,71 @@ TEST(Estimate, SpeedsAreFittedFromAnEarlierRun) {
   EXPECT_NEAR(sp.trial_fixed_s, 0.6, 1e-9);  // start_load + stop + series
   EXPECT_NEAR(sp.populate_s_per_mb, 0.05, 1e-9);
   ASSERT_EQ(sp.sources.size(), 1u);
+  unsetenv("BB_CACHE_DIR");
+}
+
+// A strategy whose backups ran to their time limit in the earlier run (the
+// shell's .backup restarting under load) is expected to again: its backup costs
+// the limit, scaled as the run scales it, and leaves nothing to validate.
+TEST(Estimate, BackupsThatRanToTheirLimitCostTheLimit) {
+  test::TempDir d;
+  setenv("BB_CACHE_DIR", (d / "empty-cache").c_str(), 1);
+  nlohmann::json trials = nlohmann::json::array();
+  for (double mb : {10.0, 1000.0})
+    for (auto* mode : {"wal", "delete"}) {
+      const bool stuck = std::string(mode) == "wal";
+      const double limit = std::max(kMinLimitS, kLimitFactor * mb / 200);  // a 200 MB/s copy
+      trials.push_back({{"strategy", "cli-backup"},
+                        {"mode", mode},
+                        {"db_bytes", int64_t(mb * 1e6)},
+                        {"harness_error", nullptr},
+                        {"verdict", {{"status", stuck ? "FAILED" : "OK"}}},
+                        {"backup", {{"status", stuck ? "timeout" : "completed"}, {"time_limit_s", limit}}},
+                        {"backups", nlohmann::json::array({nlohmann::json::object()})},
+                        {"phases_s",
+                         {{"prepare", 0.1},
+                          {"backups", stuck ? limit : 0.1 + mb * 0.01},
+                          {"validate", stuck ? 0.0 : 0.05 + mb * 0.004}}}});
+    }
+  nlohmann::json run = {{"scenario", {{"warmup_s", 0}, {"baseline_s", 0}, {"cooldown_s", 0},
+                                      {"backup_timeout_s", "auto"}}},
+                        {"trials", trials}};
+  std::filesystem::create_directories(d / "run");
+  std::ofstream(d / "run/results.json") << run.dump();
+  Scenario s = matrix();
+  const Speeds sp = measure_speeds(s, d / "run");
+  EXPECT_DOUBLE_EQ(sp.timeout_share.at("cli-backup/wal"), 1.0);
+  EXPECT_EQ(sp.timeout_share.count("cli-backup/delete"), 0u);
+  EXPECT_NEAR(sp.copy_mb_s, 200, 1e-6);  // the speed behind the run's auto limits
+  EXPECT_NEAR(sp.strategy.at("cli-backup").s_per_mb, 0.01, 1e-9);  // fitted on completed backups only
+  EXPECT_NEAR(sp.validate.s_per_mb, 0.004, 1e-9);
+  Cell c;
+  c.strategy = {"cli-backup", "cli-backup", {}};
+  c.db_mb = 4096;
+  c.mode = "wal";
+  const double limit = backup_limit_s(s, c, sp);
+  EXPECT_NEAR(limit, kLimitFactor * double(int64_t(4096) << 20) / 1e6 / 200, 1e-6);
+  const double fixed = sp.prepare.at(4096) + sp.trial_fixed_s + s.warmup_s + s.baseline_s + s.cooldown_s;
+  EXPECT_NEAR(trial_seconds(s, c, sp), fixed + limit, 1e-6);
+  c.mode = "delete";
+  EXPECT_NEAR(trial_seconds(s, c, sp), fixed + sp.strategy.at("cli-backup").at(4096) + sp.validate.at(4096), 1e-6);
+  unsetenv("BB_CACHE_DIR");
+}
+
+// A template built here noted its build time: templates are costed at that
+// speed, ahead of an earlier run's (the cache may hold the larger sizes).
+TEST(Estimate, TemplatesAreCostedAtTheSpeedTheCacheRecorded) {
+  test::TempDir d;
+  setenv("BB_CACHE_DIR", (d / "cache").c_str(), 1);
+  Scenario s = matrix();
+  s.db_mb = {2};
+  s.modes = {"wal"};
+  const Speeds before = measure_speeds(s, "");
+  EXPECT_FALSE(before.populate_from_cache);
+  const auto made = instantiate_database(d / "a.db", database_spec(s), "wal", 2);
+  const Speeds sp = measure_speeds(s, "");
+  EXPECT_TRUE(sp.populate_from_cache);
+  EXPECT_NEAR(sp.populate_s_per_mb, made.populate_s / 2, 0.001);
   unsetenv("BB_CACHE_DIR");
 }
 
