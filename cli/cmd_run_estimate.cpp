@@ -93,8 +93,7 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
   std::vector<std::pair<double, double>> prepare, validate, fixed;
   std::map<std::string, std::vector<std::pair<double, double>>> backup;
   std::map<std::string, std::pair<int, int>> timeouts;  // "strategy/mode": (timed out, ran)
-  std::vector<double> limit_speeds;  // MB/s behind each auto time limit
-  const bool auto_limit = !sc.contains("backup_timeout_s") || !sc["backup_timeout_s"].is_number();  // "auto"
+  std::vector<double> copy_speeds;
   for (auto& t : r["trials"]) {
     if (!t.contains("phases_s") || !t["phases_s"].is_object() || t.value("verdict", nlohmann::json::object())
                                                                          .value("status", "") == "SKIPPED")
@@ -109,10 +108,9 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
     auto& [timed_out, ran] = timeouts[t.value("strategy", "") + "/" + t.value("mode", "")];
     ++ran;
     timed_out += status == "timeout";
-    // An auto limit above its floor tells the copy speed the run measured.
-    const auto limit = t.value("backup", nlohmann::json::object()).value("time_limit_s", nlohmann::json());
-    if (limit.is_number() && limit.get<double>() > kMinLimitS * 1.001 && auto_limit)
-      limit_speeds.push_back(kLimitFactor * mb / limit.get<double>());
+    // The copy speed the run measured for its auto time limits (databases/time_limit.h).
+    const auto speed = t.value("database", nlohmann::json::object()).value("copy_speed_mb_s", nlohmann::json());
+    if (speed.is_number() && speed.get<double>() > 0) copy_speeds.push_back(speed.get<double>());
     prepare.push_back({mb, p.value("prepare", 0.0)});
     if (status == "completed") validate.push_back({mb, p.value("validate", 0.0) / n_backups});
     if (n_backups == 1 && status == "completed")
@@ -126,7 +124,7 @@ void fit_from_run(const std::string& dir, Speeds& sp) {
   for (auto& [name, pts] : backup) sp.strategy[name] = fit(pts, sp.backup);
   for (auto& [key, n] : timeouts)
     if (n.first > 0) sp.timeout_share[key] = double(n.first) / double(n.second);
-  if (!limit_speeds.empty()) sp.copy_mb_s = median(limit_speeds);
+  if (!copy_speeds.empty()) sp.copy_mb_s = median(copy_speeds);
   sp.trial_fixed_s = std::max(0.0, fit(fixed, {0, 0}).fixed_s);
   // Templates that run built: their populate time per MB.
   double pop_s = 0, pop_mb = 0;

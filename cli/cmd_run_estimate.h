@@ -29,7 +29,7 @@ struct Speeds {
   // time limit (one that restarts under load, as the shell's .backup does at a
   // high commit rate). Such a backup costs its limit, not its copy.
   std::map<std::string, double> timeout_share;
-  double copy_mb_s = 0;  // a plain copy on this machine, for auto time limits (0: from `prepare`)
+  double copy_mb_s = 0;  // a plain copy as the earlier run measured it, for auto time limits (0: from `prepare`)
   double trial_fixed_s = 0.6;   // starting and stopping the workers, the series file
   double skipped_s = 0.05;      // a trial whose strategy does not apply
   double populate_s_per_mb = 1.0 / 25;  // building a template

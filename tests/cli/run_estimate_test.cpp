@@ -163,6 +163,7 @@ TEST(Estimate, BackupsThatRanToTheirLimitCostTheLimit) {
                         {"harness_error", nullptr},
                         {"verdict", {{"status", stuck ? "FAILED" : "OK"}}},
                         {"backup", {{"status", stuck ? "timeout" : "completed"}, {"time_limit_s", limit}}},
+                        {"database", {{"copy_speed_mb_s", 200.0}}},
                         {"backups", nlohmann::json::array({nlohmann::json::object()})},
                         {"phases_s",
                          {{"prepare", 0.1},
@@ -178,7 +179,7 @@ TEST(Estimate, BackupsThatRanToTheirLimitCostTheLimit) {
   const Speeds sp = measure_speeds(s, d / "run");
   EXPECT_DOUBLE_EQ(sp.timeout_share.at("cli-backup/wal"), 1.0);
   EXPECT_EQ(sp.timeout_share.count("cli-backup/delete"), 0u);
-  EXPECT_NEAR(sp.copy_mb_s, 200, 1e-6);  // the speed behind the run's auto limits
+  EXPECT_NEAR(sp.copy_mb_s, 200, 1e-6);  // the speed the run set its auto limits at
   EXPECT_NEAR(sp.strategy.at("cli-backup").s_per_mb, 0.01, 1e-9);  // fitted on completed backups only
   EXPECT_NEAR(sp.validate.s_per_mb, 0.004, 1e-9);
   Cell c;
