@@ -66,36 +66,44 @@ def continuous_sentence(row):
             + (f"; restoring took {F.secs(restore)}" if restore is not None else "") + ".")
 
 
-def rows_by_mode(results):
-    """[(mode, continuous rows, periodic rows)] for the modes with a continuous row that ran."""
+def groups(results):
+    """[(where, continuous rows, periodic rows)]: one per journal mode, and per
+    variant of the matrix (size, writer count, fault, filesystem, SQLite build:
+    the row's name without its label) when the run has several, since only rows
+    of one cell compare. `where` names it ("wal mode", "wal mode, 64MB")."""
     out = []
     for mode in results.modes:
         rows = results.rows_of(mode)
-        cont = [r for r in rows if _is_continuous(r)]
-        if not cont:
-            continue
-        periodic = [r for r in rows if not _is_continuous(r) and not r.all_skipped
-                    and r.strategy != next(iter(cont)).strategy]
-        out.append((mode, cont, periodic))
+        for variant in results._ordered(r.variant for r in rows):
+            cell = [r for r in rows if r.variant == variant]
+            cont = [r for r in cell if _is_continuous(r)]
+            if not cont:
+                continue
+            periodic = [r for r in cell if not _is_continuous(r) and not r.all_skipped
+                        and r.strategy != cont[0].strategy]
+            out.append((f"{mode} mode" + (f", {variant}" if variant else ""), cont, periodic))
     return out
 
 
 def skipped_notes(results):
-    """Continuous strategies skipped in a mode, with the reason."""
+    """Continuous strategies skipped in a mode, with the reason: once per mode,
+    label and reason however many sizes or other variants were skipped alike."""
     notes = []
     cont = {name for name, s in results.strategies.items() if s.get("continuous")}
     for mode in results.modes:
         for r in results.rows_of(mode):
             if r.strategy in cont and r.all_skipped:
                 t = next(iter(r.trials), None)
-                notes.append(f"{mode} mode: {r.label} skipped: {(t.get('backup/error') if t else '') or 'does not apply'}")
+                note = f"{mode} mode: {r.label} skipped: {(t.get('backup/error') if t else '') or 'does not apply'}"
+                if note not in notes:
+                    notes.append(note)
     return notes
 
 
 def section_html(results, esc):
-    groups = rows_by_mode(results)
+    groups_ = groups(results)
     notes = skipped_notes(results)
-    if not groups and not notes:
+    if not groups_ and not notes:
         return ""
     interval = _interval(results)
     out = ["<h3 id=continuous>Continuous replication beside periodic backups</h3>",
@@ -105,8 +113,8 @@ def section_html(results, esc):
            "and how old the oldest of them was when the restore began). Its cost is its writers' baseline with "
            "the replicator running against the baselines of every other strategy's trials of the same cell, "
            "measured in the same run. docs/litestream.md.</p>"]
-    for mode, cont, periodic in groups:
-        out.append(f"<h4>{esc(mode)} mode</h4><table><thead><tr><th>strategy</th><th>kind</th>"
+    for where, cont, periodic in groups_:
+        out.append(f"<h4>{esc(where)}</h4><table><thead><tr><th>strategy</th><th>kind</th>"
                    "<th>cost to writers</th><th>duration</th><th>recovery point</th><th>WAL over the trial "
                    "(peak)</th><th>verdicts</th></tr></thead><tbody>")
         for r in cont:
@@ -145,8 +153,8 @@ def markdown(results):
     """The same sentences for summary.md."""
     lines = []
     interval = _interval(results)
-    for mode, cont, periodic in rows_by_mode(results):
-        lines.append(f"\n### Continuous vs periodic, {mode} mode\n")
+    for where, cont, periodic in groups(results):
+        lines.append(f"\n### Continuous vs periodic, {where}\n")
         lines.extend(f"- {continuous_sentence(r)}" for r in cont)
         lines.extend(f"- {periodic_sentence(r, interval)}" for r in periodic)
     notes = skipped_notes(results)

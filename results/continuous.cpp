@@ -146,6 +146,11 @@ void add_continuous(nlohmann::json& rows, const nlohmann::json& trials,
 
 std::string continuous_table(const nlohmann::json& results) {
   std::string out;
+  // The row's name, not its label: a run of several sizes (or writer counts,
+  // filesystems, builds) has a continuous row per cell.
+  size_t width = 16;
+  for (auto& r : results["summary"])
+    if (r.contains("continuous")) width = std::max(width, r["name"].get<std::string>().size());
   for (auto& r : results["summary"]) {
     if (!r.contains("continuous")) continue;
     const auto& c = r["continuous"];
@@ -155,9 +160,9 @@ std::string continuous_table(const nlohmann::json& results) {
             "cost: writers' baseline with the replicator running vs the same cell's trials without it)\n";
     auto med = [](const nlohmann::json& s) { return s["median"]; };
     out += fmt::format(
-        "{:<7} {:<16} recovery point {} tx / {} ms (n={})  restore {} s  base_p99 {} ms (n={}) vs {} ms without "
+        "{:<7} {:<{}} recovery point {} tx / {} ms (n={})  restore {} s  base_p99 {} ms (n={}) vs {} ms without "
         "(n={}, {})  tx/s {} vs {}{}\n",
-        r["mode"].get<std::string>(), r["label"].get<std::string>(), med(c["recovery_point_tx"]).is_number() ? fmt::format("{:.0f}", med(c["recovery_point_tx"]).get<double>()) : "n/a",
+        r["mode"].get<std::string>(), r["name"].get<std::string>(), width, med(c["recovery_point_tx"]).is_number() ? fmt::format("{:.0f}", med(c["recovery_point_tx"]).get<double>()) : "n/a",
         ms(med(c["recovery_point_ms"])), c["recovery_point_tx"]["n"].get<int>(), ms(med(c["restore_s"])),
         ms(cost["with"]["p99_ms"]), cost["with"]["n"].get<int64_t>(), ms(cost["without"]["p99_ms"]),
         cost["without"]["n"].get<int64_t>(), fmt::format("{}", fmt::join(cost["without"]["labels"], ",")),

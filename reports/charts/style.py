@@ -26,6 +26,14 @@ plt.rcParams.update({
 })
 
 
+# A hue per strategy: tab10's ten, then five dark hues of tab20b, so a run of
+# every registered strategy (more than ten) gives no two the same colour. Each
+# hue's light shade (for variants) sits at the same index of LIGHT.
+_TAB20, _TAB20B = plt.get_cmap("tab20").colors, plt.get_cmap("tab20b").colors
+HUES = list(plt.get_cmap("tab10").colors) + [_TAB20B[j] for j in (0, 8, 12, 16, 4)]
+LIGHT = [_TAB20[2 * k + 1] for k in range(10)] + [_TAB20B[j + 2] for j in (0, 8, 12, 16, 4)]
+
+
 def colour(results, label):
     """A strategy's colour: its place in the registry; a variant (another label of
     the same strategy) gets the light shade of its strategy's hue."""
@@ -33,8 +41,8 @@ def colour(results, label):
     strategy = next((t.strategy for t in results.trials_of(label=label)), label)
     i = names.index(strategy) if strategy in names else len(names) + results.labels.index(label)
     if label == strategy or strategy not in names:
-        return plt.get_cmap("tab10").colors[i % 10]
-    return plt.get_cmap("tab20").colors[(2 * i + 1) % 20]
+        return HUES[i % len(HUES)]
+    return LIGHT[i % len(LIGHT)]
 
 
 def figure(rows, cols=1, height=3.0, **kw):

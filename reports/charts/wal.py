@@ -1,7 +1,9 @@
 """The -wal file's size around the backup, WAL mode only, on a shared time axis
 cut at the longest completed backup. A backup far longer than the others
 (more than LONG times their median) or stopped at its time limit gets its own
-panel, so it does not squash the rest against zero."""
+panel, so it does not squash the rest against zero. A run of several database
+sizes gets a pair of panels per size: a line per strategy and size in one panel
+would be a legend no reader can match to its lines."""
 import statistics
 
 import matplotlib.pyplot as plt
@@ -13,17 +15,18 @@ LONG = 5.0
 PRE_S = 0.2
 
 
-def _lines(results):
+def _lines(results, rows=None, without=()):
     """[(name, trial, series, backup start µs, backup seconds)]: one typical trial
-    per WAL-mode row, around its first backup."""
+    per row (every WAL-mode row unless given), around its first backup; names
+    leave out the dimensions in `without`."""
     out = []
-    for row in sorted(results.rows_of("wal"), key=lambda r: results.labels.index(r.label)):
+    for row in sorted(results.rows_of("wal") if rows is None else rows, key=lambda r: results.labels.index(r.label)):
         t = typical(row)
         s = t.series() if t else None
         if not s or not s.sizes:
             continue
         b0, b1 = s.impact(0)
-        out.append((row.name, t, s, b0, (b1 - b0) / 1e6))
+        out.append((results.row_name(row, without), t, s, b0, (b1 - b0) / 1e6))
     return out
 
 
@@ -73,18 +76,22 @@ def _panel(ax, results, lines, title):
        "Size of the -wal file in a typical repetition of each strategy (WAL mode), from 0.2 s before the backup; "
        "each line ends where its backup ended (dot). The time axis is cut at the longest completed backup; "
        "backups far longer than the others, or stopped at their time limit, are in a panel of their own (a "
-       "backup past the axis's end is clipped with ▶). A backup that holds a read transaction stops checkpoints "
+       "backup past the axis's end is clipped with ▶); a run of several database sizes has panels per size. A backup that holds a read transaction stops checkpoints "
        "from resetting the WAL, so the WAL grows.")
 def wal_growth(results):
     if "wal" not in results.modes:
         return None
-    lines = _lines(results)
-    if not lines:
+    sizes = results.varies("db_mb")
+    panels = []
+    for mb in sorted(results.axis("db_mb")) if sizes else [None]:
+        rows = results.rows_of("wal", **({"db_mb": mb} if sizes else {}))
+        lines = _lines(results, rows, without=("db_mb",) if sizes else ())
+        short, long_ = split(lines)
+        where = "wal mode" + (f", {mb} MB" if sizes else "")
+        panels += [(short, where)] if short else []
+        panels += [(long_, where + ": long or time-limited backups")] if long_ else []
+    if not panels:
         return None
-    short, long_ = split(lines)
-    panels = [(short, "wal mode")] if short else []
-    if long_:
-        panels.append((long_, "wal mode: long or time-limited backups"))
     fig, axes = plt.subplots(len(panels), 1, figsize=(style.WIDTH, 3.3 * len(panels) + 0.3), squeeze=False,
                              layout="constrained")
     for ax, (ls, title) in zip((a[0] for a in axes), panels):

@@ -3,6 +3,7 @@ the quick run; the soak fixture's scheduled backups; the axes fixture's
 filesystems and SQLite builds side by side; and, on synthetic edits of the
 quick run, axes no fixture has (several sizes, faults)."""
 import copy
+import os
 import unittest
 
 import support
@@ -58,6 +59,22 @@ class ChartsOnTheFixture(unittest.TestCase):
         top = fig.axes[0]
         longest_short = max(d for *_, d in short)
         self.assertLessEqual(top.get_xlim()[1], longest_short * 1.05 + 0.021)
+
+    def test_wal_growth_of_several_sizes_has_panels_per_size(self):
+        r = support.fixture(os.path.join(support.FIXTURE, "sizes"))
+        fig = wal.wal_growth(r)
+        titles = [ax.get_title(loc="left") for ax in fig.axes]
+        self.assertEqual(titles, ["wal mode, 8 MB", "wal mode, 24 MB"])
+        for ax in fig.axes:  # one line per strategy, named without the size the title gives
+            self.assertEqual([t.get_text() for t in ax.get_legend().get_texts()],
+                             ["online", "raw-copy", "litestream"])
+
+    def test_every_registered_strategy_has_its_own_colour(self):
+        from charts import style
+        r = support.fixture(os.path.join(support.FIXTURE, "sizes"))  # a run with the whole registry of 12
+        colours = [style.colour(r, name) for name in r.strategies]
+        self.assertGreater(len(colours), 10)  # more than one palette of ten
+        self.assertEqual(len(set(colours)), len(colours))
 
     def test_cdf_only_where_n_supports_a_tail_with_n_in_the_legend(self):
         fig = timeline.latency_cdf(self.r)

@@ -28,8 +28,8 @@ class OnTheFixture(unittest.TestCase):
         cls.row = next(r for r in cls.results.rows_of("wal") if r.label == "litestream")
 
     def test_wal_mode_puts_litestream_beside_the_periodic_strategies(self):
-        [(mode, cont, periodic)] = CT.rows_by_mode(self.results)
-        self.assertEqual(mode, "wal")
+        [(where, cont, periodic)] = CT.groups(self.results)
+        self.assertEqual(where, "wal mode")
         self.assertEqual([r.label for r in cont], ["litestream"])
         self.assertEqual([r.label for r in periodic], ["online", "python-backup"])
 
@@ -63,6 +63,34 @@ class OnTheFixture(unittest.TestCase):
         self.assertIn("litestream", [c["label"] for c in rec["wal"]["candidates"]])
         self.assertTrue(any(t.startswith("continuous replication, litestream") for t in rec["wal"]["tradeoffs"]))
         self.assertEqual({lab: kind for lab, kind, _ in rec["delete"]["left_out"]}.get("litestream"), "expected")
+
+
+class OnSeveralSizes(unittest.TestCase):
+    """The sizes/ fixture: online, raw-copy and litestream at 8 and 24 MB. Only
+    rows of one cell compare, so each size is a group of its own, named."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.results = support.fixture(os.path.join(support.FIXTURE, "sizes"))
+
+    def test_each_size_is_its_own_group(self):
+        groups = CT.groups(self.results)
+        self.assertEqual([g[0] for g in groups], ["wal mode, 8MB", "wal mode, 24MB"])
+        for where, cont, periodic in groups:
+            size = where.split(", ")[1]
+            self.assertEqual([r.name for r in cont], [f"litestream {size}"])
+            self.assertEqual([r.name for r in periodic], [f"online {size}", f"raw-copy {size}"])
+
+    def test_summary_md_names_the_size_and_says_a_skip_once(self):
+        text = CT.markdown(self.results)
+        self.assertIn("### Continuous vs periodic, wal mode, 8MB", text)
+        self.assertIn("### Continuous vs periodic, wal mode, 24MB", text)
+        self.assertEqual(text.count("delete mode: litestream skipped"), 1, text)
+
+    def test_the_page_has_a_table_per_size(self):
+        s = section(self.results)
+        self.assertIn("<h4>wal mode, 8MB</h4>", s)
+        self.assertIn("<h4>wal mode, 24MB</h4>", s)
 
 
 class OnEditedCopies(unittest.TestCase):
