@@ -33,10 +33,14 @@ nlohmann::json load_side(const std::string& list) {
   return merge_runs(runs, mo);
 }
 
-// Which hosts a side's shards ran on, when they are several runs.
+// Which host each side ran on (which hosts, for the shards of a run), so a
+// comparison across machines is seen before its figures are read.
 void print_hosts(const char* side, const nlohmann::json& run) {
-  if (run["sources"].size() > 1 || run["hosts"].size() > 1)
-    fmt::print("{}: {} shard(s) on {}\n", side, run["sources"].size(), hosts_text(run["hosts"]));
+  const auto& hosts = run["hosts"];
+  if (run["sources"].size() > 1 || hosts.size() > 1)
+    fmt::print("{}: {} shard(s) on {}\n", side, run["sources"].size(), hosts_text(hosts));
+  else if (hosts.size() == 1 && hosts[0]["hostname"].is_string())
+    fmt::print("{}: one run on {}\n", side, hosts[0]["hostname"].get<std::string>());
 }
 
 // An output file's folder must exist, and the path must not be a folder: checked

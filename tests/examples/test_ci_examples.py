@@ -163,6 +163,11 @@ class Examples(unittest.TestCase):
             wf = yaml.safe_load(f)
         shard_job = wf["jobs"]["shard"]
         self.assertEqual(shard_job["strategy"]["matrix"]["shard"], list(range(N)))
+        # The JUnit action needs to write a check run; the baseline comes with the
+        # checkout, not from an artifact no job of this workflow uploads.
+        self.assertEqual(wf["jobs"]["report"]["permissions"]["checks"], "write")
+        self.assertFalse([s for s in wf["jobs"]["report"]["steps"]
+                          if "download-artifact" in s.get("uses", "") and s.get("with", {}).get("path") == "baseline/"])
         d = self.workdir("github")
         summary = os.path.join(d, "step-summary.md")
         shard_scripts = [s["run"] for s in shard_job["steps"] if "run" in s]
